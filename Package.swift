@@ -1,0 +1,111 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ssm",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ssm", targets: ["ssm"]),
+        .library(name: "PKCS11", targets: ["PKCS11"]),
+        .library(name: "SessionPool", targets: ["SessionPool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The PKCS#11 header (p11-kit's) and nothing else.
+        .target(name: "CPKCS11"),
+        // The typed PKCS#11 layer: the only importer of CPKCS11, the only code with unsafe pointers.
+        .target(
+            name: "PKCS11",
+            dependencies: ["CPKCS11"],
+            swiftSettings: swiftSettings
+        ),
+        // A generic, HSM-agnostic pool of resources (PKCS#11 sessions in production).
+        .target(
+            name: "SessionPool",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Keys and crypto operations over the pool.
+        .target(
+            name: "SSMCore",
+            dependencies: [
+                "PKCS11",
+                "SessionPool",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP layer: configuration, routes, models, errors, middleware.
+        .target(
+            name: "SSMServer",
+            dependencies: [
+                "SSMCore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ssm",
+            dependencies: [
+                "SSMServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support: a SoftHSM token in a temporary directory, shared by the test process.
+        .target(
+            name: "SoftHSMTestSupport",
+            dependencies: ["PKCS11"],
+            path: "Tests/SoftHSMTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionPoolTests",
+            dependencies: ["SessionPool"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PKCS11Tests",
+            dependencies: [
+                "PKCS11",
+                "SoftHSMTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSMServerTests",
+            dependencies: [
+                "SSMServer",
+                "SoftHSMTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

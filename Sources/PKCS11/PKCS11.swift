@@ -1,0 +1,1 @@
+// The typed PKCS#11 layer (in progress).

@@ -1,0 +1,3 @@
+import PKCS11
+import SessionPool
+// Key service (in progress).

@@ -1,0 +1,2 @@
+import SSMCore
+// HTTP layer (in progress).

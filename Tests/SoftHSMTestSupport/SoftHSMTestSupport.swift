@@ -1,0 +1,1 @@
+// SoftHSM test token (in progress).
