@@ -1,0 +1,148 @@
+import Logging
+import PKCS11
+import SessionPool
+
+/// The application's connection to one token of one PKCS#11 module.
+///
+/// `HSM` loads the module (`C_Initialize` once), selects the token, opens an *anchor*
+/// session and logs the user in on it. The anchor is never lent out and stays open
+/// for the life of the `HSM`, so the login (which PKCS#11 keeps per application and
+/// token, not per session) is never lost when the pool closes idle sessions.
+/// Work borrows a session from the pool through ``withSession(_:)``; the session
+/// cannot escape the closure and is given back on every path.
+public final class HSM: Sendable {
+    /// The loaded module.
+    public let module: PKCS11Module
+    /// The selected token.
+    public let token: TokenInfo
+    /// The pool of sessions lent to ``withSession(_:)``.
+    let pool: ResourcePool<TokenSessionFactory>
+    let executor: BlockingExecutor
+    private let anchor: SessionHandle
+    private let logger: Logger
+
+    private init(
+        module: PKCS11Module, token: TokenInfo, anchor: SessionHandle,
+        pool: ResourcePool<TokenSessionFactory>, executor: BlockingExecutor, logger: Logger
+    ) {
+        self.module = module
+        self.token = token
+        self.anchor = anchor
+        self.pool = pool
+        self.executor = executor
+        self.logger = logger
+    }
+
+    /// Loads the module, selects the token, logs in and prepares the pool (not yet prewarmed:
+    /// ``HSMService`` or ``ResourcePool/prewarm()`` opens `minSize` sessions).
+    ///
+    /// - Throws: ``PKCS11Error`` naming the module path, the missing token (with the tokens
+    ///   present) or the failed call (`C_Login` with `CKR_PIN_INCORRECT`, ...).
+    public static func connect(_ configuration: HSMConfiguration, logger: Logger) async throws -> HSM {
+        try configuration.pool.validate()
+        let executor = BlockingExecutor(placement: configuration.placement)
+        var pin = configuration.pin
+        defer { pin.zeroize() }
+        let credentials = pin
+        let opened: (PKCS11Module, TokenInfo, SessionHandle)
+        do {
+            opened = try await executor.run { () throws -> (PKCS11Module, TokenInfo, SessionHandle) in
+                let module = try PKCS11Module.load(path: configuration.modulePath)
+                do {
+                    let token = try module.selectToken(configuration.token)
+                    let anchor = try module.openSession(slot: token.slot, readWrite: true)
+                    do {
+                        var pin = credentials
+                        defer { pin.zeroize() }
+                        try Session(anchor).login(pin: pin)
+                    } catch {
+                        try? anchor.close()
+                        throw error
+                    }
+                    return (module, token, anchor)
+                } catch {
+                    module.finalize()
+                    throw error
+                }
+            }
+        } catch {
+            await executor.shutdown()
+            throw error
+        }
+        let (module, token, anchor) = opened
+        // The anchor session takes one of the token's sessions.
+        let limit = token.maxRWSessionCount.map { max(1, $0 - 1) }
+        let factory = TokenSessionFactory(module: module, slot: token.slot, executor: executor, resourceLimit: limit)
+        let pool = ResourcePool(factory: factory, configuration: configuration.pool, logger: logger)
+        logger.info(
+            "connected to token",
+            metadata: [
+                "module": "\(configuration.modulePath)", "token": "\(token.label)", "slot": "\(token.slot)",
+                "serial": "\(token.serialNumber)", "pool.maxSize": "\(pool.maxSize)", "calls": "\(configuration.placement)",
+            ])
+        return HSM(module: module, token: token, anchor: anchor, pool: pool, executor: executor, logger: logger)
+    }
+
+    /// Borrows a pooled session for the duration of `body`.
+    ///
+    /// `body` runs where blocking calls belong (see ``HSMCallPlacement``). The session comes
+    /// back to the pool on every path; when `body` fails with a session-lost or device-lost
+    /// error the session is closed instead.
+    ///
+    /// - Throws: ``PoolError/acquireTimeout(_:)`` when no session frees up within
+    ///   `acquireTimeout`, ``PoolError/shutdown`` after shutdown, or what `body` throws.
+    public func withSession<R: Sendable>(_ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
+        let executor = self.executor
+        return try await pool.withResource { handle in
+            try await executor.run { () throws -> R in
+                let session = Session(handle)
+                return try body(session)
+            }
+        }
+    }
+
+    /// Opens a session for `body` alone and closes it afterwards, bypassing the pool
+    /// (SSM's per-request behaviour, kept for `/encrypt`).
+    public func withEphemeralSession<R: Sendable>(_ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
+        let module = self.module
+        let slot = token.slot
+        return try await executor.run { () throws -> R in
+            let handle = try module.openSession(slot: slot, readWrite: true)
+            defer { try? handle.close() }
+            let session = Session(handle)
+            return try body(session)
+        }
+    }
+
+    /// Whether the anchor session is open and logged in (the readiness condition).
+    public func isReady() async -> Bool {
+        let anchor = self.anchor
+        let state = try? await executor.run { () throws -> SessionState in
+            try Session(anchor).info().state
+        }
+        switch state {
+        case .readWriteUser?, .readOnlyUser?: return true
+        default: return false
+        }
+    }
+
+    /// The pool's current statistics.
+    public func statistics() -> PoolStatistics {
+        pool.statistics()
+    }
+
+    /// Closes every session (the pool's, then the anchor), calls `C_Finalize` and stops the
+    /// HSM threads. Call once, after the last request.
+    public func shutdown() async {
+        await pool.shutdown()
+        let anchor = self.anchor
+        let module = self.module
+        _ = try? await executor.run { () throws -> Bool in
+            try? anchor.close()
+            module.finalize()
+            return true
+        }
+        await executor.shutdown()
+        logger.info("closed all sessions and finalized the PKCS#11 module")
+    }
+}

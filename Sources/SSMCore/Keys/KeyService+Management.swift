@@ -1,0 +1,122 @@
+import PKCS11
+
+extension KeyService {
+    /// Generates a key in the HSM (token, sensitive, not extractable, encrypt/decrypt/wrap/unwrap).
+    ///
+    /// - Parameter id: the key's id, or nil for the label's highest id + 1.
+    /// - Throws: ``KeyServiceError/keyExists(label:id:)`` when the id is taken.
+    public func generate(_ type: SecretKeyType, label: String, id: KeyID?) async throws -> KeyInfo {
+        try await create(label: label, id: id) { session, id in
+            try session.generateKey(type, label: label, id: id)
+        }
+    }
+
+    /// Imports a key value. The value is copied into the HSM and zeroed here afterwards.
+    ///
+    /// - Parameter id: the key's id, or nil for the label's highest id + 1.
+    public func importKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID?) async throws -> KeyInfo {
+        try Self.checkKeyValue(value, type: type)
+        return try await create(label: label, id: id) { session, id in
+            try session.importKey(type, value: value, label: label, id: id)
+        }
+    }
+
+    /// Replaces the value of key `id` of `label`: the new object is created first and the
+    /// old one destroyed only once that succeeded, so a failure never loses the key.
+    public func replaceKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID) async throws -> KeyInfo {
+        try Self.checkKeyValue(value, type: type)
+        return try await mutate(label: label) { session in
+            let old = try session.findSecretKeys(label: label, id: id)
+            guard !old.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
+            let handle = try session.importKey(type, value: value, label: label, id: id)
+            for object in old { try session.destroyObject(object) }
+            return try session.keyInfo(handle)
+        }
+    }
+
+    /// Destroys key `id` of `label`. There is no "any key" form: the id is required.
+    public func deleteKey(label: String, id: KeyID) async throws {
+        try await mutate(label: label) { session in
+            let objects = try session.findSecretKeys(label: label, id: id)
+            guard !objects.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
+            for object in objects { try session.destroyObject(object) }
+        }
+    }
+
+    /// The keys of `label`, sorted by id, read from the HSM (and refreshing the cache).
+    public func keys(label: String) async throws -> [KeyInfo] {
+        let cache = self.cache
+        let keys = try await hsm.withSession { session in
+            let keys = try Self.loadKeys(session, label: label)
+            cache.store(keys, label: label)
+            return keys
+        }
+        return keys.sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
+    }
+
+    /// Key `id` of `label`.
+    public func key(label: String, id: KeyID) async throws -> KeyInfo {
+        guard let key = try await keys(label: label).last(where: { $0.id == id }) else {
+            throw KeyServiceError.keyNotFound(label: label, id: id)
+        }
+        return key
+    }
+
+    /// Every secret key of the token, grouped by label, each group sorted by id.
+    public func allKeys() async throws -> [String: [KeyInfo]] {
+        let keys = try await hsm.withSession { session in
+            try session.findSecretKeys().map { try session.keyInfo($0) }
+        }
+        return Dictionary(grouping: keys, by: \.label).mapValues {
+            $0.sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Creates a key under the mutation lock: picks the id, refuses a taken one.
+    private func create(
+        label: String, id requested: KeyID?,
+        _ make: @escaping @Sendable (borrowing Session, KeyID) throws -> ObjectHandle
+    ) async throws -> KeyInfo {
+        try await mutate(label: label) { session in
+            let ids = try session.findSecretKeys(label: label).compactMap { try session.keyInfo($0).id }
+            let id: KeyID
+            if let requested {
+                guard !ids.contains(requested) else { throw KeyServiceError.keyExists(label: label, id: requested) }
+                id = requested
+            } else {
+                let highest = ids.map(\.rawValue).max() ?? 0
+                guard highest < Int32.max else { throw KeyServiceError.invalidArgument("label '\(label)' has no free id left") }
+                id = KeyID(rawValue: max(highest, 0) + 1)
+            }
+            return try session.keyInfo(make(session, id))
+        }
+    }
+
+    /// Runs a key change on a pooled session, serialised with every other key change,
+    /// and drops the label from the cache afterwards (also when it failed halfway).
+    private func mutate<R: Sendable>(label: String, _ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
+        let cache = self.cache
+        return try await mutations.withLock {
+            defer { cache.invalidate(label: label) }
+            return try await hsm.withSession(body)
+        }
+    }
+
+    private static func checkKeyValue(_ value: [UInt8], type: SecretKeyType) throws {
+        let expected: [Int]
+        switch type {
+        case .aes: expected = [16, 24, 32]
+        case .des: expected = [8]
+        case .des3: expected = [24]
+        }
+        guard expected.contains(value.count) else {
+            let sizes = expected.map(String.init).joined(separator: ", ")
+            throw KeyServiceError.invalidKeySize("a \(type) key value must be \(sizes) bytes, got \(value.count)")
+        }
+        if case .aes(let bits) = type, bits != value.count * 8 {
+            throw KeyServiceError.invalidKeySize("an AES-\(bits) key value must be \(bits / 8) bytes, got \(value.count)")
+        }
+    }
+}

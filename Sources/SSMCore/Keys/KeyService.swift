@@ -1,0 +1,70 @@
+import Logging
+import PKCS11
+
+/// Keys and crypto operations of ssm, over the ``HSM``'s session pool.
+///
+/// - Encryption uses the newest key of a label (highest `CKA_ID`) that may encrypt and
+///   reports its id; decryption takes that id, so rotating (adding a higher id) never
+///   breaks old ciphertexts.
+/// - Key handles are cached per label (``KeyCache``); the cache is dropped for a label
+///   when this service changes its keys and when the HSM reports a handle invalid, in
+///   which case the operation is retried once with fresh handles.
+/// - Key creation, replacement and deletion are serialised, so automatic ids are unique.
+public final class KeyService: Sendable {
+    /// The HSM this service works on.
+    public let hsm: HSM
+    let cache: KeyCache
+    let mutations = AsyncMutex()
+    let logger: Logger
+
+    /// Creates the service over a connected HSM.
+    public init(hsm: HSM, keyCacheTTL: Duration = .seconds(60), logger: Logger) {
+        self.hsm = hsm
+        self.cache = KeyCache(ttl: keyCacheTTL)
+        self.logger = logger
+    }
+
+    /// Reads every secret key of `label` (handle, id, type, size, usage).
+    static func loadKeys(_ session: borrowing Session, label: String) throws -> [KeyInfo] {
+        try session.findSecretKeys(label: label).map { try session.keyInfo($0) }
+    }
+
+    /// Finds a key of `label`: the one with `id`, or when `id` is nil the newest that
+    /// satisfies `usable`. Goes through `cache` when given, reloading once on a miss.
+    static func resolveKey(
+        _ session: borrowing Session, label: String, id: KeyID?, cache: KeyCache?,
+        where usable: (KeyInfo) -> Bool = { _ in true }
+    ) throws -> KeyInfo {
+        func pick(_ keys: [KeyInfo]) -> KeyInfo? {
+            if let id { return keys.last { $0.id == id } }
+            return keys.last(where: usable)
+        }
+        if let cached = cache?.keys(label: label), let key = pick(cached) {
+            return key
+        }
+        let keys = try loadKeys(session, label: label)
+        cache?.store(keys, label: label)
+        let sorted = keys.sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
+        guard let key = pick(sorted) else {
+            throw KeyServiceError.keyNotFound(label: label, id: id)
+        }
+        return key
+    }
+
+    /// Runs `operation` with the resolved key; when the HSM says the cached handle is no
+    /// longer valid, drops the label from the cache and tries once more with a fresh lookup.
+    static func withKey<R>(
+        _ session: borrowing Session, label: String, id: KeyID?, cache: KeyCache?,
+        where usable: (KeyInfo) -> Bool = { _ in true },
+        _ operation: (borrowing Session, KeyInfo) throws -> R
+    ) throws -> R {
+        let key = try resolveKey(session, label: label, id: id, cache: cache, where: usable)
+        do {
+            return try operation(session, key)
+        } catch let error as PKCS11Error where error.errorClass == .objectProblem && cache != nil {
+            cache?.invalidate(label: label)
+            let fresh = try resolveKey(session, label: label, id: id, cache: cache, where: usable)
+            return try operation(session, fresh)
+        }
+    }
+}

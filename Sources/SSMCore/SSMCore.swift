@@ -1,3 +1,0 @@
-import PKCS11
-import SessionPool
-// Key service (in progress).

@@ -1,0 +1,76 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOFoundationCompat
+
+/// Reading JSON request bodies and writing JSON responses, with SSM's error codes.
+enum JSONBody {
+    /// Decodes the body as `T`, collecting at most `limit` bytes.
+    ///
+    /// - Throws: 413 `PAYLOAD_TOO_LARGE` over the limit, 400 `INVALID_JSON` naming the
+    ///   missing or mistyped field.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int, emptyAs empty: T? = nil) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem.payloadTooLarge(limit: limit)
+        }
+        if buffer.readableBytes == 0, let empty { return empty }
+        do {
+            return try JSONDecoder().decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw Problem.invalidJSON(describe(error))
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// A JSON response with `status`.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (last.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing field '\(path(context, key))'"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "field '\(path(context))' must be \(describeType(type))"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "the body is not valid JSON"
+        case .dataCorrupted(let context):
+            return "field '\(path(context))' is invalid"
+        @unknown default:
+            return "the body does not match the expected JSON"
+        }
+    }
+
+    private static func describeType(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int32.Type: "an integer"
+        case is Bool.Type: "a boolean"
+        default: "of type \(type)"
+        }
+    }
+}
+
+extension Problem {
+    /// 413 `PAYLOAD_TOO_LARGE`.
+    static func payloadTooLarge(limit: Int) -> Problem {
+        Problem(.contentTooLarge, "PAYLOAD_TOO_LARGE", "the request body is larger than \(limit) bytes")
+    }
+}

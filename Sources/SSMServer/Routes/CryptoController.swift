@@ -1,0 +1,94 @@
+import HTTPTypes
+import Hummingbird
+import PKCS11
+import SSMCore
+
+/// `/encrypt`, `/encrypt-pool`, `/decrypt`, `/encrypt-aes-gcm`, `/decrypt-aes-gcm`, at the
+/// root and under `/crypto`.
+///
+/// `/encrypt` opens a session for the request and closes it afterwards (SSM's behaviour
+/// before its pool); the others borrow from the pool. Both give interchangeable results.
+/// With algorithm 9 (AES-256-GCM) `/encrypt` and `/decrypt` carry the 16-byte tag at the
+/// end of `cipher`.
+struct CryptoController {
+    let keys: KeyService
+    let bodyLimit: Int
+
+    func addRoutes(to table: RouteRegistrar) {
+        table.add(.post, .rootAndCrypto("/encrypt")) { request, _ in
+            try await encrypt(request, source: .perRequest)
+        }
+        table.add(.post, .rootAndCrypto("/encrypt-pool")) { request, _ in
+            try await encrypt(request, source: .pool)
+        }
+        table.add(.post, .rootAndCrypto("/decrypt")) { request, _ in try await decrypt(request) }
+        table.add(.post, .rootAndCrypto("/encrypt-aes-gcm")) { request, _ in try await encryptGCM(request) }
+        table.add(.post, .rootAndCrypto("/decrypt-aes-gcm")) { request, _ in try await decryptGCM(request) }
+    }
+
+    private func encrypt(_ request: Request, source: KeyService.SessionSource) async throws -> Response {
+        let body = try await JSONBody.decode(EncryptRequest.self, from: request, limit: bodyLimit)
+        let label = try RequestValidation.label(body.keyLabel)
+        let algorithm = try RequestValidation.algorithm(body.encryptionAlgorithm)
+        var plain = try RequestValidation.hex(body.plain, field: "plain")
+        defer { plain.zeroize() }
+        let sealed = try await keys.encrypt(label: label, algorithm: algorithm, plaintext: plain, source: source)
+        let now = Timestamp.now()
+        return try JSONBody.response(
+            EncryptResponse(
+                cipher: Hex.encode(sealed.ciphertext + (sealed.tag ?? [])), iv: Hex.encode(sealed.iv),
+                id: sealed.keyID.rawValue, ok: true, timeCreated: now, timeUpdated: now))
+    }
+
+    private func decrypt(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(DecryptRequest.self, from: request, limit: bodyLimit)
+        let label = try RequestValidation.label(body.keyLabel)
+        let algorithm = try RequestValidation.algorithm(body.encryptionAlgorithm)
+        let id = try RequestValidation.keyID(body.id)
+        var cipher = try RequestValidation.hex(body.cipher, field: "cipher")
+        let iv = try RequestValidation.hex(body.iv, field: "iv")
+        var tag: [UInt8]?
+        if algorithm.family == .aesGCM {
+            guard cipher.count >= 16 else {
+                throw Problem(.badRequest, "DECRYPTION_ERROR", "'cipher' must end with the 16-byte GCM tag")
+            }
+            tag = Array(cipher.suffix(16))
+            cipher.removeLast(16)
+        }
+        var plain = try await keys.decrypt(
+            label: label, id: id, algorithm: algorithm, ciphertext: cipher, iv: iv, tag: tag)
+        defer { plain.zeroize() }
+        return try JSONBody.response(DecryptResponse(plain: Hex.encode(plain)))
+    }
+
+    private func encryptGCM(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(EncryptGCMRequest.self, from: request, limit: bodyLimit)
+        let label = try RequestValidation.label(body.keyLabel)
+        var plain = try RequestValidation.hex(body.plain, field: "plain")
+        defer { plain.zeroize() }
+        guard !plain.isEmpty else { throw Problem.invalidRequest("'plain' must not be empty") }
+        let aad = try body.aad.map { try RequestValidation.hex($0, field: "aad") } ?? []
+        let sealed = try await keys.encrypt(label: label, algorithm: .aes256GCM, plaintext: plain, aad: aad)
+        let now = Timestamp.now()
+        return try JSONBody.response(
+            EncryptGCMResponse(
+                cipher: Hex.encode(sealed.ciphertext), iv: Hex.encode(sealed.iv), tag: Hex.encode(sealed.tag ?? []),
+                id: sealed.keyID.rawValue, ok: true, timeCreated: now, timeUpdated: now))
+    }
+
+    private func decryptGCM(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(DecryptGCMRequest.self, from: request, limit: bodyLimit)
+        let label = try RequestValidation.label(body.keyLabel)
+        let id = try RequestValidation.keyID(body.id)
+        let cipher = try RequestValidation.hex(body.cipher, field: "cipher")
+        let iv = try RequestValidation.hex(body.iv, field: "iv")
+        let tag = try RequestValidation.hex(body.tag, field: "tag")
+        let aad = try body.aad.map { try RequestValidation.hex($0, field: "aad") } ?? []
+        var plain = try await keys.decrypt(
+            label: label, id: id, algorithm: .aes256GCM, ciphertext: cipher, iv: iv, tag: tag, aad: aad)
+        defer { plain.zeroize() }
+        let now = Timestamp.now()
+        return try JSONBody.response(
+            DecryptGCMResponse(plain: Hex.encode(plain), id: id.rawValue, ok: true, timeCreated: now, timeUpdated: now))
+    }
+}

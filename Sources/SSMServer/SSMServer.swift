@@ -1,2 +1,0 @@
-import SSMCore
-// HTTP layer (in progress).

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SSMServer
+
+/// `ssm serve --config PATH`: runs the HTTP daemon until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP daemon.",
+        discussion: """
+            Every configuration key can be overridden by an environment variable: SSM_ followed by \
+            the key in upper snake case (pool.maxSize -> SSM_POOL_MAX_SIZE, pkcs11.pin -> SSM_PKCS11_PIN).
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "YAML configuration file (see config/ssm.yaml).")
+    var config: String?
+
+    func run() async throws {
+        let configuration: AppConfiguration
+        do {
+            configuration = try await AppConfiguration.load(path: config)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ssm")
+        let app: any ApplicationProtocol
+        do {
+            app = try await buildApplication(configuration, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("ssm: cannot start: \(error)\n".utf8))
+            throw ExitCode(69)  // EX_UNAVAILABLE
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# End-to-end: starts the built ssm binary against a fresh SoftHSM token in a temporary
+# directory, drives every route with curl, then stops it with SIGTERM and checks that it
+# shut down cleanly. Prints "N passed, M failed".
+#
+#   scripts/e2e.sh [path/to/ssm]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ssm=${1:-$(swift build --show-bin-path)/ssm}
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+eval "$(scripts/softhsm-token.sh "$work/token" e2e s3cr3t-e2e-pin 2>/dev/null)"
+export SOFTHSM2_CONF
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_PKCS11_TOKEN_LABEL=e2e SSM_PKCS11_PIN=s3cr3t-e2e-pin \
+  SSM_POOL_MAX_SIZE=4 SSM_POOL_MIN_SIZE=1 SSM_POOL_ACQUIRE_TIMEOUT=2s
+base="http://127.0.0.1:$port"
+
+passed=0
+failed=0
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $1: expected '$2', got '$3'" >&2
+  fi
+}
+# call METHOD PATH [BODY] -> sets $status, $body (file), $headers (file)
+call() {
+  local args=(-s -o "$work/body" -D "$work/headers" -w '%{http_code}' -X "$1" "$base$2")
+  [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+  status=$(curl "${args[@]}")
+}
+field() { jq -r "$1" "$work/body"; }
+
+"$ssm" keys generate --type aes256 --id 1 >/dev/null || { echo "FAIL: ssm keys generate" >&2; exit 1; }
+"$ssm" keys generate --type des3 --id 1 >/dev/null
+"$ssm" keys generate --type aes256 --id 1 --if-missing | grep -q '^exists' ; check "keys generate --if-missing" 0 $?
+
+"$ssm" serve >"$work/log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do curl -s "$base/health-check" >/dev/null && break; sleep 0.1; done
+
+call GET /health-check; check "health" 200 "$status"; check "health body" OK "$(field .status)"
+call GET /ready; check "ready" 200 "$status"
+
+# Encrypt with both routes, decrypt both results.
+plain=000102030405060708090a0b0c0d0e0f10
+for route in /encrypt /encrypt-pool /crypto/encrypt-pool; do
+  call POST "$route" "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"plain\":\"$plain\",\"encryption_algorithm\":1}"
+  check "$route" 200 "$status"
+  cipher=$(field .cipher); iv=$(field .iv); id=$(field .id)
+  check "$route iv length" 32 "${#iv}"
+  call POST /decrypt "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"cipher\":\"$cipher\",\"iv\":\"$iv\",\"id\":$id,\"encryption_algorithm\":1}"
+  check "decrypt of $route" "$plain" "$(field .plain)"
+done
+
+# DES3, GCM with AAD, tampered tag.
+call POST /encrypt-pool "{\"key_label\":\"KEY_ENCRYPTION_DES3\",\"plain\":\"$plain\",\"encryption_algorithm\":4}"
+check "des3 encrypt" 200 "$status"
+call POST /decrypt "{\"key_label\":\"KEY_ENCRYPTION_DES3\",\"cipher\":\"$(field .cipher)\",\"iv\":\"$(field .iv)\",\"id\":1,\"encryption_algorithm\":4}"
+check "des3 decrypt" "$plain" "$(field .plain)"
+call POST /encrypt-aes-gcm "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"plain\":\"$plain\",\"aad\":\"cafe\"}"
+check "gcm encrypt" 200 "$status"
+cipher=$(field .cipher); iv=$(field .iv); tag=$(field .tag)
+call POST /decrypt-aes-gcm "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"cipher\":\"$cipher\",\"iv\":\"$iv\",\"tag\":\"$tag\",\"aad\":\"cafe\",\"id\":1}"
+check "gcm decrypt" "$plain" "$(field .plain)"
+bad_tag="0${tag:1}"; [ "$bad_tag" = "$tag" ] && bad_tag="1${tag:1}"
+call POST /decrypt-aes-gcm "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"cipher\":\"$cipher\",\"iv\":\"$iv\",\"tag\":\"$bad_tag\",\"aad\":\"cafe\",\"id\":1}"
+check "tampered tag status" 400 "$status"; check "tampered tag code" DECRYPTION_ERROR "$(field .error)"
+
+# Key management: rotation keeps old ids decrypting.
+call POST /generate-aes-key '{"bits":256}'; check "generate" 201 "$status"; check "generated id" 2 "$(field .id)"
+call POST /encrypt-pool "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"plain\":\"$plain\",\"encryption_algorithm\":1}"
+check "encrypt uses newest id" 2 "$(field .id)"
+call POST /store-key '{"key_label":"imported","id":7,"key_value":"000102030405060708090a0b0c0d0e0f","key_type":"AES"}'
+check "store-key" 201 "$status"
+call PUT /store-key '{"key_label":"imported","id":7,"key_value":"0f0e0d0c0b0a09080706050403020100","key_type":"AES"}'
+check "replace key" 200 "$status"
+call POST /get-data-keys '{"key_label":"KEY_ENCRYPTION_AES256"}'; check "get-data-keys count" 2 "$(field '.keys | length')"
+call POST /get-key '{"key_label":"imported","id":7}'; check "get-key bits" 128 "$(field .key_info.size_bits)"
+call POST /get-all-keys; check "get-all-keys labels" 3 "$(field .total_labels)"
+call DELETE /store-key '{"key_label":"imported"}'; check "delete without id" 400 "$status"
+call DELETE /store-key '{"key_label":"imported","id":7}'; check "delete" 200 "$status"
+call POST /get-key '{"key_label":"imported","id":7}'; check "deleted key" 404 "$status"
+
+# Errors: problem details with the right status.
+call POST /encrypt-pool '{"key_label":'; check "bad json" 400 "$status"; check "bad json code" INVALID_JSON "$(field .error)"
+grep -qi '^content-type: application/problem+json' "$work/headers"; check "problem content type" 0 $?
+call POST /encrypt-pool '{"key_label":"KEY_ENCRYPTION_AES256","plain":"xyz","encryption_algorithm":1}'
+check "bad hex" INVALID_HEX "$(field .error)"
+call POST /encrypt-pool '{"key_label":"nope","plain":"00","encryption_algorithm":1}'; check "unknown key" 404 "$status"
+call POST /encrypt-pool '{"key_label":"KEY_ENCRYPTION_AES256","plain":"00","encryption_algorithm":42}'
+check "bad algorithm" UNSUPPORTED_ALGORITHM "$(field .error)"
+call GET /encrypt-pool; check "wrong method" 405 "$status"
+call GET /no-such-route; check "unknown route" 404 "$status"
+big=$(head -c 1100000 /dev/zero | tr '\0' 'a')
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/encrypt-pool" -H 'Content-Type: application/json' --data-binary "{\"plain\":\"$big\"}")
+check "body over limit" 413 "$status"
+id_header=$(curl -s -D - -o /dev/null -H 'X-Request-ID: e2e-123' "$base/health-check" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-request-id"{print $2}')
+check "request id echoed" e2e-123 "$id_header"
+
+call GET /pool/stats; check "stats" 200 "$status"; check "stats max_size" 4 "$(field .max_size)"
+
+# No secret in the log.
+grep -q "s3cr3t-e2e-pin\|$plain" "$work/log"; check "no PIN or plaintext in log" 1 $?
+
+# Graceful stop.
+kill -TERM "$server_pid"
+wait "$server_pid"; check "exit status after SIGTERM" 0 $?
+server_pid=""
+grep -q "finalized the PKCS#11 module" "$work/log"; check "sessions closed and module finalized" 0 $?
+
+# Start-up errors: one line naming the key, non-zero exit.
+out=$(SSM_POOL_MAX_SIZE=abc "$ssm" serve 2>&1); code=$?
+check "bad config exit" 78 "$code"; check "bad config message" "ssm: configuration error: pool.maxSize: must be an integer, got 'abc'" "$out"
+out=$(SSM_PKCS11_PIN=9999 SSM_PKCS11_TOKEN_LABEL=e2e "$ssm" serve 2>&1); code=$?
+check "wrong PIN exit" 69 "$code"; echo "$out" | grep -q CKR_PIN_INCORRECT; check "wrong PIN message" 0 $?
+echo "$out" | grep -q 9999; check "wrong PIN not printed" 1 $?
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

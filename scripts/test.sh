@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, builds, runs the unit and integration
+# tests (each against a SoftHSM token it creates in a temporary directory), then the
+# end-to-end script that drives the built daemon with curl.
+#
+#   scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+swift build --build-tests
+swift test --skip-build
+scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
