@@ -112,9 +112,14 @@ let package = Package(
         .testTarget(
             name: "SSMServerTests",
             dependencies: [
+                "SSMCore",
                 "SSMServer",
+                "SessionPool",
                 "SoftHSMTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

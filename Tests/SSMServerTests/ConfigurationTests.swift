@@ -1,5 +1,7 @@
 import Foundation
 import PKCS11
+import SessionPool
+import SSMCore
 import SSMServer
 import Testing
 

@@ -1,5 +1,13 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
+import PKCS11
+import SessionPool
+import SSMCore
+import SSMServer
 import Testing
 
 @Suite("Crypto routes against SoftHSM")

@@ -1,9 +1,13 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
 import PKCS11
-import SSMCore
 import SessionPool
+import SSMCore
+import SSMServer
 import Testing
 
 @Suite("System routes, errors and middleware")
@@ -51,12 +55,12 @@ struct SystemRouteTests {
     @Test("X-Request-ID is echoed, or generated when absent or invalid")
     func requestID() async throws {
         try await withTestApp { client, _ in
-            let echoed = try await client.send(.get, "/health-check", headers: [.requestID: "abc-123"])
-            #expect(echoed.headers[.requestID] == "abc-123")
+            let echoed = try await client.send(.get, "/health-check", headers: [.xRequestID: "abc-123"])
+            #expect(echoed.headers[.xRequestID] == "abc-123")
             let generated = try await client.send(.get, "/health-check")
-            #expect(generated.headers[.requestID]?.count == 36)
-            let invalid = try await client.send(.get, "/health-check", headers: [.requestID: String(repeating: "x", count: 200)])
-            #expect(invalid.headers[.requestID]?.count == 36)
+            #expect(generated.headers[.xRequestID]?.count == 36)
+            let invalid = try await client.send(.get, "/health-check", headers: [.xRequestID: String(repeating: "x", count: 200)])
+            #expect(invalid.headers[.xRequestID]?.count == 36)
         }
     }
 
@@ -84,5 +88,5 @@ struct SystemRouteTests {
 }
 
 extension HTTPField.Name {
-    static let requestID = HTTPField.Name("X-Request-ID")!
+    static let xRequestID = HTTPField.Name("X-Request-ID")!
 }

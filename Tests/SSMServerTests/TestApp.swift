@@ -1,13 +1,15 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import PKCS11
-import SSMCore
-import SSMServer
 import SessionPool
 import SoftHSMTestSupport
+import SSMCore
+import SSMServer
 import Testing
 
 /// Runs `body` against the full router, over a real HSM connection to the shared SoftHSM
@@ -20,10 +22,10 @@ func withTestApp(
     let token = try SoftHSMToken.shared()
     let configuration = HSMConfiguration(
         modulePath: token.modulePath, token: .label(token.label), pin: Array(token.pin.utf8), pool: pool)
-    let logger = Logger(label: "ssm-test")
+    let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm = try await HSM.connect(configuration, logger: logger)
     let keys = KeyService(hsm: hsm, logger: logger)
-    let app = Application(router: buildRouter(hsm: hsm, keys: keys, bodyLimit: bodyLimit))
+    let app = Application(router: buildRouter(hsm: hsm, keys: keys, bodyLimit: bodyLimit), logger: logger)
     do {
         try await app.test(.router) { client in try await body(client, hsm) }
     } catch {

@@ -1,0 +1,28 @@
+/// Opens, closes and judges the resources of a ``ResourcePool`` (PKCS#11 sessions in production).
+///
+/// The pool calls the factory without holding any lock, possibly from several tasks at once.
+public protocol PoolResourceFactory: Sendable {
+    /// The pooled resource, e.g. a session handle.
+    associatedtype Resource: Sendable
+
+    /// Opens one resource. May be slow; called without any pool lock held.
+    func openResource() async throws -> Resource
+
+    /// Closes a resource; must not throw (log inside). May be called from a cancelled task
+    /// (e.g. a borrower cancelled in its body, or ``ResourcePool/run()`` being cancelled): it must
+    /// close the resource all the same.
+    func closeResource(_ resource: Resource) async
+
+    /// Whether an error thrown by a borrower (or by the resource) means the resource is broken
+    /// and must be closed instead of reused.
+    func isFatal(_ error: any Error) -> Bool
+
+    /// An upper bound imposed by the backend (e.g. a token's maximum session count); nil = none.
+    /// Read once at pool init.
+    var resourceLimit: Int? { get }
+}
+
+extension PoolResourceFactory {
+    /// No backend limit by default.
+    public var resourceLimit: Int? { nil }
+}

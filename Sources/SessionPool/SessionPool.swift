@@ -1,1 +1,0 @@
-// The session pool (in progress).
