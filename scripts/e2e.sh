@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 
 eval "$(scripts/softhsm-token.sh "$work/token" e2e s3cr3t-e2e-pin 2>/dev/null)"
-export SOFTHSM2_CONF
+export SOFTHSM2_CONF OPENSSL_CONF
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_PKCS11_TOKEN_LABEL=e2e SSM_PKCS11_PIN=s3cr3t-e2e-pin \
   SSM_POOL_MAX_SIZE=4 SSM_POOL_MIN_SIZE=1 SSM_POOL_ACQUIRE_TIMEOUT=2s
@@ -43,6 +43,7 @@ field() { jq -r "$1" "$work/body"; }
 
 "$ssm" keys generate --type aes256 --id 1 >/dev/null || { echo "FAIL: ssm keys generate" >&2; exit 1; }
 "$ssm" keys generate --type des3 --id 1 >/dev/null
+"$ssm" keys generate --type des --id 1 >/dev/null
 "$ssm" keys generate --type aes256 --id 1 --if-missing | grep -q '^exists' ; check "keys generate --if-missing" 0 $?
 
 "$ssm" serve >"$work/log" 2>&1 &
@@ -68,6 +69,10 @@ call POST /encrypt-pool "{\"key_label\":\"KEY_ENCRYPTION_DES3\",\"plain\":\"$pla
 check "des3 encrypt" 200 "$status"
 call POST /decrypt "{\"key_label\":\"KEY_ENCRYPTION_DES3\",\"cipher\":\"$(field .cipher)\",\"iv\":\"$(field .iv)\",\"id\":1,\"encryption_algorithm\":4}"
 check "des3 decrypt" "$plain" "$(field .plain)"
+call POST /encrypt-pool "{\"key_label\":\"KEY_ENCRYPTION_DES\",\"plain\":\"$plain\",\"encryption_algorithm\":3}"
+check "des encrypt" 200 "$status"
+call POST /decrypt "{\"key_label\":\"KEY_ENCRYPTION_DES\",\"cipher\":\"$(field .cipher)\",\"iv\":\"$(field .iv)\",\"id\":1,\"encryption_algorithm\":3}"
+check "des decrypt" "$plain" "$(field .plain)"
 call POST /encrypt-aes-gcm "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"plain\":\"$plain\",\"aad\":\"cafe\"}"
 check "gcm encrypt" 200 "$status"
 cipher=$(field .cipher); iv=$(field .iv); tag=$(field .tag)
@@ -87,7 +92,7 @@ call PUT /store-key '{"key_label":"imported","id":7,"key_value":"0f0e0d0c0b0a090
 check "replace key" 200 "$status"
 call POST /get-data-keys '{"key_label":"KEY_ENCRYPTION_AES256"}'; check "get-data-keys count" 2 "$(field '.keys | length')"
 call POST /get-key '{"key_label":"imported","id":7}'; check "get-key bits" 128 "$(field .key_info.size_bits)"
-call POST /get-all-keys; check "get-all-keys labels" 3 "$(field .total_labels)"
+call POST /get-all-keys; check "get-all-keys labels" 4 "$(field .total_labels)"
 call DELETE /store-key '{"key_label":"imported"}'; check "delete without id" 400 "$status"
 call DELETE /store-key '{"key_label":"imported","id":7}'; check "delete" 200 "$status"
 call POST /get-key '{"key_label":"imported","id":7}'; check "deleted key" 404 "$status"
@@ -102,8 +107,8 @@ call POST /encrypt-pool '{"key_label":"KEY_ENCRYPTION_AES256","plain":"00","encr
 check "bad algorithm" UNSUPPORTED_ALGORITHM "$(field .error)"
 call GET /encrypt-pool; check "wrong method" 405 "$status"
 call GET /no-such-route; check "unknown route" 404 "$status"
-big=$(head -c 1100000 /dev/zero | tr '\0' 'a')
-status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/encrypt-pool" -H 'Content-Type: application/json' --data-binary "{\"plain\":\"$big\"}")
+{ printf '{"plain":"'; head -c 1100000 /dev/zero | tr '\0' 'a'; printf '"}'; } >"$work/big.json"
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/encrypt-pool" -H 'Content-Type: application/json' --data-binary @"$work/big.json")
 check "body over limit" 413 "$status"
 id_header=$(curl -s -D - -o /dev/null -H 'X-Request-ID: e2e-123' "$base/health-check" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-request-id"{print $2}')
 check "request id echoed" e2e-123 "$id_header"

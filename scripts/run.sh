@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 eval "$(scripts/softhsm-token.sh "${SSM_TOKEN_DIR:-./.ssm/softhsm}" ssm 1234)"
-export SOFTHSM2_CONF
+export SOFTHSM2_CONF OPENSSL_CONF
 
 configuration=${SSM_BUILD:-release}
 swift build -c "$configuration" --product ssm >&2

@@ -11,6 +11,7 @@
 #
 # Idempotent: an existing token with that label is kept. Prints
 #   export SOFTHSM2_CONF=DIR/softhsm2.conf
+#   export OPENSSL_CONF=DIR/openssl.cnf     (enables single DES; unless OPENSSL_CONF is set)
 # on stdout, so `eval "$(scripts/softhsm-token.sh)"` sets the environment.
 set -euo pipefail
 
@@ -39,6 +40,23 @@ CONF
 fi
 export SOFTHSM2_CONF="$conf"
 
+# SoftHSM encrypts with OpenSSL; OpenSSL 3 keeps single DES in its legacy provider, without
+# which CKM_DES_CBC_PAD fails with CKR_MECHANISM_INVALID. This configuration loads both.
+if [ ! -f "$dir/openssl.cnf" ]; then
+  cat >"$dir/openssl.cnf" <<'CNF'
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+legacy = legacy_sect
+[default_sect]
+activate = 1
+[legacy_sect]
+activate = 1
+CNF
+fi
+
 if softhsm2-util --show-slots 2>/dev/null | grep -q "Label:[[:space:]]*${label}[[:space:]]*$"; then
   echo "softhsm-token: token '$label' already present in $dir" >&2
 else
@@ -46,3 +64,5 @@ else
   echo "softhsm-token: created token '$label' in $dir" >&2
 fi
 echo "export SOFTHSM2_CONF=$conf"
+# Keep an OpenSSL configuration the caller already chose.
+[ -n "${OPENSSL_CONF:-}" ] || echo "export OPENSSL_CONF=$dir/openssl.cnf"

@@ -1,0 +1,116 @@
+// The names and classes of every CKR_* code of PKCS#11 v2.40 (from p11-kit's pkcs11.h).
+
+extension ReturnValue {
+    /// One row of the code table.
+    struct Entry: Sendable {
+        let name: String
+        let errorClass: PKCS11ErrorClass
+    }
+
+    /// Every standard return value, by code. Vendor-defined and unknown codes are absent.
+    static let table: [UInt: Entry] = {
+        var table: [UInt: Entry] = [:]
+        table.reserveCapacity(rows.count)
+        for (code, name, errorClass) in rows {
+            table[code] = Entry(name: name, errorClass: errorClass)
+        }
+        return table
+    }()
+
+    private static let rows: [(UInt, String, PKCS11ErrorClass)] = [
+        (0x0, "CKR_OK", .other),
+        (0x1, "CKR_CANCEL", .other),
+        (0x2, "CKR_HOST_MEMORY", .resourceExhausted),
+        (0x3, "CKR_SLOT_ID_INVALID", .deviceLost),
+        (0x5, "CKR_GENERAL_ERROR", .deviceLost),
+        (0x6, "CKR_FUNCTION_FAILED", .other),
+        (0x7, "CKR_ARGUMENTS_BAD", .badInput),
+        (0x8, "CKR_NO_EVENT", .other),
+        (0x9, "CKR_NEED_TO_CREATE_THREADS", .other),
+        (0xa, "CKR_CANT_LOCK", .other),
+        (0x10, "CKR_ATTRIBUTE_READ_ONLY", .badInput),
+        (0x11, "CKR_ATTRIBUTE_SENSITIVE", .badInput),
+        (0x12, "CKR_ATTRIBUTE_TYPE_INVALID", .badInput),
+        (0x13, "CKR_ATTRIBUTE_VALUE_INVALID", .badInput),
+        (0x1b, "CKR_ACTION_PROHIBITED", .badInput),
+        (0x20, "CKR_DATA_INVALID", .badInput),
+        (0x21, "CKR_DATA_LEN_RANGE", .badInput),
+        (0x30, "CKR_DEVICE_ERROR", .deviceLost),
+        (0x31, "CKR_DEVICE_MEMORY", .resourceExhausted),
+        (0x32, "CKR_DEVICE_REMOVED", .deviceLost),
+        (0x40, "CKR_ENCRYPTED_DATA_INVALID", .badInput),
+        (0x41, "CKR_ENCRYPTED_DATA_LEN_RANGE", .badInput),
+        (0x50, "CKR_FUNCTION_CANCELED", .other),
+        (0x51, "CKR_FUNCTION_NOT_PARALLEL", .other),
+        (0x54, "CKR_FUNCTION_NOT_SUPPORTED", .other),
+        (0x60, "CKR_KEY_HANDLE_INVALID", .objectProblem),
+        (0x62, "CKR_KEY_SIZE_RANGE", .badInput),
+        (0x63, "CKR_KEY_TYPE_INCONSISTENT", .badInput),
+        (0x64, "CKR_KEY_NOT_NEEDED", .objectProblem),
+        (0x65, "CKR_KEY_CHANGED", .objectProblem),
+        (0x66, "CKR_KEY_NEEDED", .objectProblem),
+        (0x67, "CKR_KEY_INDIGESTIBLE", .objectProblem),
+        (0x68, "CKR_KEY_FUNCTION_NOT_PERMITTED", .badInput),
+        (0x69, "CKR_KEY_NOT_WRAPPABLE", .objectProblem),
+        (0x6a, "CKR_KEY_UNEXTRACTABLE", .objectProblem),
+        (0x70, "CKR_MECHANISM_INVALID", .badInput),
+        (0x71, "CKR_MECHANISM_PARAM_INVALID", .badInput),
+        (0x82, "CKR_OBJECT_HANDLE_INVALID", .objectProblem),
+        (0x90, "CKR_OPERATION_ACTIVE", .other),
+        (0x91, "CKR_OPERATION_NOT_INITIALIZED", .other),
+        (0xa0, "CKR_PIN_INCORRECT", .badInput),
+        (0xa1, "CKR_PIN_INVALID", .badInput),
+        (0xa2, "CKR_PIN_LEN_RANGE", .badInput),
+        (0xa3, "CKR_PIN_EXPIRED", .badInput),
+        (0xa4, "CKR_PIN_LOCKED", .badInput),
+        (0xb0, "CKR_SESSION_CLOSED", .sessionLost),
+        (0xb1, "CKR_SESSION_COUNT", .resourceExhausted),
+        (0xb3, "CKR_SESSION_HANDLE_INVALID", .sessionLost),
+        (0xb4, "CKR_SESSION_PARALLEL_NOT_SUPPORTED", .other),
+        (0xb5, "CKR_SESSION_READ_ONLY", .other),
+        (0xb6, "CKR_SESSION_EXISTS", .other),
+        (0xb7, "CKR_SESSION_READ_ONLY_EXISTS", .other),
+        (0xb8, "CKR_SESSION_READ_WRITE_SO_EXISTS", .other),
+        (0xc0, "CKR_SIGNATURE_INVALID", .badInput),
+        (0xc1, "CKR_SIGNATURE_LEN_RANGE", .badInput),
+        (0xd0, "CKR_TEMPLATE_INCOMPLETE", .badInput),
+        (0xd1, "CKR_TEMPLATE_INCONSISTENT", .badInput),
+        (0xe0, "CKR_TOKEN_NOT_PRESENT", .deviceLost),
+        (0xe1, "CKR_TOKEN_NOT_RECOGNIZED", .deviceLost),
+        (0xe2, "CKR_TOKEN_WRITE_PROTECTED", .other),
+        (0xf0, "CKR_UNWRAPPING_KEY_HANDLE_INVALID", .objectProblem),
+        (0xf1, "CKR_UNWRAPPING_KEY_SIZE_RANGE", .badInput),
+        (0xf2, "CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT", .badInput),
+        (0x100, "CKR_USER_ALREADY_LOGGED_IN", .other),
+        (0x101, "CKR_USER_NOT_LOGGED_IN", .loginLost),
+        (0x102, "CKR_USER_PIN_NOT_INITIALIZED", .other),
+        (0x103, "CKR_USER_TYPE_INVALID", .badInput),
+        (0x104, "CKR_USER_ANOTHER_ALREADY_LOGGED_IN", .other),
+        (0x105, "CKR_USER_TOO_MANY_TYPES", .other),
+        (0x110, "CKR_WRAPPED_KEY_INVALID", .badInput),
+        (0x112, "CKR_WRAPPED_KEY_LEN_RANGE", .badInput),
+        (0x113, "CKR_WRAPPING_KEY_HANDLE_INVALID", .objectProblem),
+        (0x114, "CKR_WRAPPING_KEY_SIZE_RANGE", .badInput),
+        (0x115, "CKR_WRAPPING_KEY_TYPE_INCONSISTENT", .badInput),
+        (0x120, "CKR_RANDOM_SEED_NOT_SUPPORTED", .other),
+        (0x121, "CKR_RANDOM_NO_RNG", .other),
+        (0x130, "CKR_DOMAIN_PARAMS_INVALID", .badInput),
+        (0x140, "CKR_CURVE_NOT_SUPPORTED", .badInput),
+        (0x150, "CKR_BUFFER_TOO_SMALL", .other),
+        (0x160, "CKR_SAVED_STATE_INVALID", .other),
+        (0x170, "CKR_INFORMATION_SENSITIVE", .badInput),
+        (0x180, "CKR_STATE_UNSAVEABLE", .other),
+        (0x190, "CKR_CRYPTOKI_NOT_INITIALIZED", .deviceLost),
+        (0x191, "CKR_CRYPTOKI_ALREADY_INITIALIZED", .other),
+        (0x1a0, "CKR_MUTEX_BAD", .other),
+        (0x1a1, "CKR_MUTEX_NOT_LOCKED", .other),
+        (0x1b0, "CKR_NEW_PIN_MODE", .other),
+        (0x1b1, "CKR_NEXT_OTP", .other),
+        (0x1c0, "CKR_EXCEEDED_MAX_ITERATIONS", .other),
+        (0x1c1, "CKR_FIPS_SELF_TEST_FAILED", .deviceLost),
+        (0x1c2, "CKR_LIBRARY_LOAD_FAILED", .other),
+        (0x1c3, "CKR_PIN_TOO_WEAK", .badInput),
+        (0x1c4, "CKR_PUBLIC_KEY_INVALID", .badInput),
+        (0x200, "CKR_FUNCTION_REJECTED", .other),
+    ]
+}

@@ -1,1 +1,0 @@
-// The typed PKCS#11 layer (in progress).

@@ -1,1 +1,0 @@
-// SoftHSM test token (in progress).
