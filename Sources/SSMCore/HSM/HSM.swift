@@ -114,6 +114,11 @@ public final class HSM: Sendable {
         }
     }
 
+    /// Opens the pool's `minSize` sessions now (``HSMService`` also does it when it starts).
+    public func prewarm() async throws {
+        try await pool.prewarm()
+    }
+
     /// Whether the anchor session is open and logged in (the readiness condition).
     public func isReady() async -> Bool {
         let anchor = self.anchor

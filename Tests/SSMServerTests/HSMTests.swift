@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import PKCS11
+import SSMCore
+import SessionPool
+import SoftHSMTestSupport
+import Testing
+
+@Suite("HSM connection and its session pool against SoftHSM")
+struct HSMTests {
+    let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func connect(pool: PoolConfiguration, pin: String? = nil, token: TokenSelector? = nil, module: String? = nil) async throws -> HSM {
+        let fixture = try SoftHSMToken.shared()
+        return try await HSM.connect(
+            HSMConfiguration(
+                modulePath: module ?? fixture.modulePath, token: token ?? .label(fixture.label),
+                pin: Array((pin ?? fixture.pin).utf8), pool: pool),
+            logger: logger)
+    }
+
+    @Test("200 concurrent borrowers doing real encryptions never exceed maxSize")
+    func concurrentRealUse() async throws {
+        let hsm = try await connect(pool: PoolConfiguration(maxSize: 3, minSize: 1, acquireTimeout: .seconds(30)))
+        let keys = KeyService(hsm: hsm, logger: logger)
+        let label = "pool-\(UUID().uuidString.prefix(8))"
+        _ = try await keys.generate(.aes(bits: 256), label: label, id: nil)
+        let plaintexts = (0..<200).map { Array("message \($0)".utf8) }
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for plaintext in plaintexts {
+                group.addTask {
+                    let sealed = try await keys.encrypt(label: label, algorithm: .aes256GCM, plaintext: plaintext)
+                    let opened = try await keys.decrypt(
+                        label: label, id: sealed.keyID, algorithm: .aes256GCM, ciphertext: sealed.ciphertext, iv: sealed.iv,
+                        tag: sealed.tag)
+                    return opened == plaintext
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 200 && results.allSatisfy { $0 })
+        let stats = hsm.statistics()
+        #expect(stats.maxSize == 3)
+        #expect(stats.created <= 3)
+        #expect(stats.currentSize <= 3 && stats.inUse == 0)
+        #expect(stats.acquired >= 400)
+        await hsm.shutdown()
+    }
+
+    @Test("a session that lost its handle is closed, not reused, and the pool carries on")
+    func lostSessionIsDropped() async throws {
+        let hsm = try await connect(pool: PoolConfiguration(maxSize: 1, minSize: 0))
+        let keys = KeyService(hsm: hsm, logger: logger)
+        let label = "lost-\(UUID().uuidString.prefix(8))"
+        _ = try await keys.generate(.aes(bits: 128), label: label, id: nil)
+        await #expect(throws: PKCS11Error.self) {
+            try await hsm.withSession { session in
+                try session.handle.close()  // the HSM forgets the session under our feet
+                _ = try session.generateRandom(count: 16)
+            }
+        }
+        let stats = hsm.statistics()
+        #expect(stats.closed >= 1 && stats.available == 0 && stats.currentSize == 0)
+        let sealed = try await keys.encrypt(label: label, algorithm: .aes128, plaintext: [1, 2, 3])
+        #expect(sealed.iv.count == 16)
+        #expect(hsm.statistics().created == 2)
+        await hsm.shutdown()
+    }
+
+    @Test("ready while logged in; statistics and shutdown close every session")
+    func readinessAndShutdown() async throws {
+        let hsm = try await connect(pool: PoolConfiguration(maxSize: 4, minSize: 2))
+        #expect(await hsm.isReady())
+        try await hsm.prewarm()
+        #expect(hsm.statistics().currentSize == 2)
+        await hsm.shutdown()
+        #expect(hsm.statistics().currentSize == 0)
+        await #expect(throws: PoolError.shutdown) {
+            try await hsm.withSession { _ in 1 }
+        }
+    }
+
+    @Test("start-up errors name their cause: wrong PIN, unknown token, wrong module path")
+    func startupErrors() async throws {
+        let fixture = try SoftHSMToken.shared()
+        let pool = PoolConfiguration(maxSize: 1, minSize: 0)
+        do {
+            _ = try await connect(pool: pool, pin: "0000", token: .label(fixture.wrongPinLabel))
+            Issue.record("expected CKR_PIN_INCORRECT")
+        } catch let error as PKCS11Error {
+            #expect(error.returnValue == .pinIncorrect)
+            #expect(!"\(error)".contains("0000"))
+        }
+        do {
+            _ = try await connect(pool: pool, token: .label("no-such-token"))
+            Issue.record("expected tokenNotFound")
+        } catch {
+            #expect("\(error)".contains("no-such-token") && "\(error)".contains(fixture.label))
+        }
+        do {
+            _ = try await connect(pool: pool, module: "/nonexistent/libpkcs11.so")
+            Issue.record("expected loadFailed")
+        } catch {
+            #expect("\(error)".contains("/nonexistent/libpkcs11.so"))
+        }
+    }
+}
