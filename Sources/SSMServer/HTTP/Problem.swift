@@ -37,7 +37,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, CustomStringConvertib
         let body = Body(
             title: status.reasonPhrase, detail: detail, status: status.code, error: code, instance: request.uri.path)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(body)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
