@@ -70,15 +70,18 @@ struct SystemRouteTests {
         try await withTestApp(pool: pool) { client, hsm in
             let label = uniqueLabel()
             try await client.send(.post, "/generate-aes-key", ["key_label": label])
+            // Hold the only session until the 503 has been seen.
+            let release = DispatchSemaphore(value: 0)
             let holder = Task {
-                try await hsm.withSession { _ in Thread.sleep(forTimeInterval: 1.5) }
+                try await hsm.withSession { _ in release.wait() }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            while hsm.statistics().inUse == 0 { try await Task.sleep(for: .milliseconds(10)) }
             let start = ContinuousClock.now
             let response = try await client.send(.post, "/encrypt-pool", ["key_label": label, "plain": "00", "encryption_algorithm": 1])
+            release.signal()
             expectProblem(response, .serviceUnavailable, "POOL_EXHAUSTED")
             #expect(response.headers[.retryAfter] != nil)
-            #expect(ContinuousClock.now - start < .seconds(1.2))
+            #expect(ContinuousClock.now - start < .seconds(10))  // bounded by acquireTimeout, never a hang
             try await holder.value
             let stats = try await client.send(.get, "/pool/stats")
             #expect(stats.body.int("timeouts") == 1)

@@ -38,7 +38,7 @@ final class Recorder<Element: Sendable>: Sendable {
 
 /// Polls `condition` every 5 ms until it holds or `timeout` passes; returns whether it held.
 func eventually(
-    within timeout: Duration = .seconds(2), _ condition: () -> Bool
+    within timeout: Duration = .seconds(10), _ condition: () -> Bool
 ) async -> Bool {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while ContinuousClock.now < deadline {
