@@ -48,7 +48,13 @@ field() { jq -r "$1" "$work/body"; }
 
 SSM_LOG_LEVEL=trace "$ssm" serve >"$work/log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 100); do curl -s "$base/health-check" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do curl -s "$base/health-check" >/dev/null && break; sleep 0.1; done
+if ! curl -s "$base/health-check" >/dev/null; then
+  echo "FAIL: ssm did not start within 30 s:" >&2
+  cat "$work/log" >&2
+  echo "e2e: $passed passed, 1 failed"
+  exit 1
+fi
 
 call GET /health-check; check "health" 200 "$status"; check "health body" OK "$(field .status)"
 call GET /ready; check "ready" 200 "$status"
@@ -120,7 +126,10 @@ grep -q "s3cr3t-e2e-pin\|$plain" "$work/log"; check "no PIN or plaintext in the 
 
 # Graceful stop.
 kill -TERM "$server_pid"
+( sleep 30; kill -KILL "$server_pid" 2>/dev/null ) &  # a hang in shutdown must not hang the suite
+watchdog=$!
 wait "$server_pid"; check "exit status after SIGTERM" 0 $?
+kill "$watchdog" 2>/dev/null
 server_pid=""
 grep -q "finalized the PKCS#11 module" "$work/log"; check "sessions closed and module finalized" 0 $?
 

@@ -34,16 +34,16 @@ struct KeysCommand: AsyncParsableCommand {
         var ifMissing = false
 
         func run() async throws {
-            let (keyType, defaultLabel): (SecretKeyType, String)
+            let keyType: SecretKeyType
             switch type.lowercased() {
-            case "aes128": (keyType, defaultLabel) = (.aes(bits: 128), "KEY_ENCRYPTION_AES128")
-            case "aes192": (keyType, defaultLabel) = (.aes(bits: 192), "KEY_ENCRYPTION_AES192")
-            case "aes256": (keyType, defaultLabel) = (.aes(bits: 256), "KEY_ENCRYPTION_AES256")
-            case "des": (keyType, defaultLabel) = (.des, "KEY_ENCRYPTION_DES")
-            case "des3": (keyType, defaultLabel) = (.des3, "KEY_ENCRYPTION_DES3")
+            case "aes128": keyType = .aes(bits: 128)
+            case "aes192": keyType = .aes(bits: 192)
+            case "aes256": keyType = .aes(bits: 256)
+            case "des": keyType = .des
+            case "des3": keyType = .des3
             default: throw ValidationError("--type must be aes128, aes192, aes256, des or des3")
             }
-            let label = self.label ?? defaultLabel
+            let label = self.label ?? keyType.ssmLabel
             let id = self.id.map { KeyID(rawValue: $0) }
             try await withKeyService(config: config) { keys in
                 if ifMissing {
@@ -80,20 +80,21 @@ struct KeysCommand: AsyncParsableCommand {
 
 /// Connects with the configuration at `config`, runs `body`, and always disconnects.
 private func withKeyService(config: String?, _ body: (KeyService) async throws -> Void) async throws {
-    let configuration: AppConfiguration
+    var configuration: AppConfiguration
     do {
         configuration = try await AppConfiguration.load(path: config)
     } catch let error as ConfigurationError {
         FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
         throw ExitCode(78)
     }
-    var hsmConfiguration = configuration.hsm
-    hsmConfiguration.pool.minSize = 0
+    configuration.hsm.pool.minSize = 0
     let logger = Logger(label: "ssm", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm: HSM
     do {
-        hsm = try await HSM.connect(hsmConfiguration, logger: logger)
+        hsm = try await HSM.connect(configuration.hsm, logger: logger)
+        configuration.hsm.pin.zeroize()
     } catch {
+        configuration.hsm.pin.zeroize()
         FileHandle.standardError.write(Data("ssm: cannot connect: \(error)\n".utf8))
         throw ExitCode(69)
     }

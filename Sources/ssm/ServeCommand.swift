@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import PKCS11
+import SSMCore
 import SSMServer
 
 /// `ssm serve --config PATH`: runs the HTTP daemon until SIGTERM or SIGINT.
@@ -19,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let configuration: AppConfiguration
+        var configuration: AppConfiguration
         do {
             configuration = try await AppConfiguration.load(path: config)
         } catch let error as ConfigurationError {
@@ -36,7 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(configuration, logger: logger)
+            configuration.hsm.pin.zeroize()
         } catch {
+            configuration.hsm.pin.zeroize()
             FileHandle.standardError.write(Data("ssm: cannot start: \(error)\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE
         }

@@ -116,6 +116,21 @@ struct ConfigurationTests {
             "configuration error: log.level: must be one of trace, debug, info, notice, warning, error, critical, got 'loud'")
     }
 
+    @Test("a YAML syntax error on the PIN's line names the position, never the PIN")
+    func yamlErrorHidesPIN() async throws {
+        let path = try write("pkcs11:\n  tokenLabel: ssm\n  pin: s3cret-pin: x\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try await AppConfiguration.load(path: path, environment: [:])
+            Issue.record("expected an error")
+        } catch {
+            let message = "\(error)"
+            #expect(message.hasPrefix("configuration error: --config: '\(path)' is not valid YAML: 3:"))
+            #expect(!message.contains("s3cret"))
+            #expect(!message.contains("\n"))
+        }
+    }
+
     @Test("a missing config file is one clear error")
     func missingFile() async {
         do {

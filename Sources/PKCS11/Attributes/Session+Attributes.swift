@@ -44,7 +44,11 @@ extension Session {
                 }
             }
             var values: [CK_ATTRIBUTE_TYPE: [UInt8]] = [:]
-            for attribute in requested where readable(attribute.ulValueLen) {
+            let granted = attributes.filter { readable($0.ulValueLen) }.map(\.ulValueLen)
+            for (attribute, room) in zip(requested, granted) {
+                // A length beyond what was allocated means the module broke the protocol (or
+                // the value changed in between): treat the attribute as unavailable.
+                guard readable(attribute.ulValueLen), attribute.ulValueLen <= room else { continue }
                 guard let pointer = attribute.pValue else {
                     values[attribute.type] = []
                     continue

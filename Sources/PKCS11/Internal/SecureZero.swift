@@ -22,3 +22,11 @@ func secureZero(_ bytes: UnsafeMutableRawBufferPointer) {
 func secureZero(_ array: inout [UInt8]) {
     array.withUnsafeMutableBufferPointer { secureZero(UnsafeMutableRawBufferPointer($0)) }
 }
+
+extension Array where Element == UInt8 {
+    /// Overwrites the bytes with zeros in place (plaintext, key values, PINs) before the
+    /// buffer is released. Copies made elsewhere are not affected: Swift cannot promise more.
+    public mutating func zeroize() {
+        secureZero(&self)
+    }
+}

@@ -15,6 +15,8 @@ extension PKCS11Module {
         for _ in 0..<3 {
             var count: CK_ULONG = 0
             try call("C_GetSlotList", \.C_GetSlotList) { $0(present, nil, &count) }
+            // More than 64k slots is a module fault (CK_UNAVAILABLE_INFORMATION, say).
+            guard count <= 65536 else { throw PKCS11Error.returnValue(.generalError, function: "C_GetSlotList") }
             var slots = [CK_SLOT_ID](repeating: 0, count: Int(count))
             if slots.isEmpty {
                 return []
@@ -25,7 +27,7 @@ extension PKCS11Module {
                 }
             }
             if result.isOK {
-                return slots.prefix(Int(count)).map { SlotID($0) }
+                return slots.prefix(Int(clamping: count)).map { SlotID($0) }
             }
         }
         throw PKCS11Error.returnValue(.bufferTooSmall, function: "C_GetSlotList")

@@ -48,6 +48,10 @@ extension Session {
         try withCBytes(input) { (input, inputLength) throws(PKCS11Error) -> [UInt8] in
             var length: CK_ULONG = 0
             try call(name, function) { $0($1, input, inputLength, nil, &length) }
+            // No mechanism here grows data by more than a block and a tag: a larger answer
+            // (CK_UNAVAILABLE_INFORMATION, say) is a module fault, not a buffer to allocate.
+            let limit = inputLength + 1024
+            guard length <= limit else { throw PKCS11Error.returnValue(.generalError, function: name) }
             var attempts = 0
             while true {
                 attempts += 1
@@ -68,9 +72,10 @@ extension Session {
                 }
                 if result == .bufferTooSmall {
                     secureZero(&output)
+                    guard length <= limit else { throw PKCS11Error.returnValue(.generalError, function: name) }
                     continue
                 }
-                let produced = min(Int(length), output.count)
+                let produced = Int(clamping: min(length, CK_ULONG(output.count)))
                 output.withUnsafeMutableBufferPointer { buffer in
                     secureZero(UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[produced...])))
                 }

@@ -55,7 +55,7 @@ extension Session {
                     $0($1, buffer.baseAddress, CK_ULONG(buffer.count), &count)
                 }
             }
-            let received = min(Int(count), batch.count)
+            let received = Int(clamping: min(count, CK_ULONG(batch.count)))
             handles.append(contentsOf: batch.prefix(received).map { ObjectHandle(rawValue: UInt($0)) })
             if received < batch.count {
                 return handles

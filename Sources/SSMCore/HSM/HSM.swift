@@ -1,6 +1,7 @@
 import Logging
 import PKCS11
 import SessionPool
+import Synchronization
 
 /// The application's connection to one token of one PKCS#11 module.
 ///
@@ -19,6 +20,8 @@ public final class HSM: Sendable {
     let pool: ResourcePool<TokenSessionFactory>
     let executor: BlockingExecutor
     private let anchor: SessionHandle
+    /// A session is never used by two threads at once: readiness probes take turns on the anchor.
+    private let anchorLock = Mutex(())
     private let logger: Logger
 
     private init(
@@ -41,9 +44,7 @@ public final class HSM: Sendable {
     public static func connect(_ configuration: HSMConfiguration, logger: Logger) async throws -> HSM {
         try configuration.pool.validate()
         let executor = BlockingExecutor(placement: configuration.placement)
-        var pin = configuration.pin
-        defer { pin.zeroize() }
-        let credentials = pin
+        let credentials = configuration.pin
         let opened: (PKCS11Module, TokenInfo, SessionHandle)
         do {
             opened = try await executor.run { () throws -> (PKCS11Module, TokenInfo, SessionHandle) in
@@ -52,9 +53,7 @@ public final class HSM: Sendable {
                     let token = try module.selectToken(configuration.token)
                     let anchor = try module.openSession(slot: token.slot, readWrite: true)
                     do {
-                        var pin = credentials
-                        defer { pin.zeroize() }
-                        try Session(anchor).login(pin: pin)
+                        try Session(anchor).login(pin: credentials)
                     } catch {
                         try? anchor.close()
                         throw error
@@ -121,9 +120,8 @@ public final class HSM: Sendable {
 
     /// Whether the anchor session is open and logged in (the readiness condition).
     public func isReady() async -> Bool {
-        let anchor = self.anchor
         let state = try? await executor.run { () throws -> SessionState in
-            try Session(anchor).info().state
+            try self.anchorLock.withLock { _ in try Session(self.anchor).info().state }
         }
         switch state {
         case .readWriteUser?, .readOnlyUser?: return true
@@ -140,11 +138,9 @@ public final class HSM: Sendable {
     /// HSM threads. Call once, after the last request.
     public func shutdown() async {
         await pool.shutdown()
-        let anchor = self.anchor
-        let module = self.module
         _ = try? await executor.run { () throws -> Bool in
-            try? anchor.close()
-            module.finalize()
+            self.anchorLock.withLock { _ in try? self.anchor.close() }
+            self.module.finalize()
             return true
         }
         await executor.shutdown()

@@ -7,7 +7,9 @@ public struct HSMConfiguration: Sendable {
     public var modulePath: String
     /// Which token to use.
     public var token: TokenSelector
-    /// The user PIN. Never logged; zeroed by ``HSM`` once the login is done.
+    /// The user PIN. Never logged, and not kept by ``HSM`` after ``HSM/connect(_:logger:)``
+    /// returns: clear it then with `zeroize()` (Swift arrays are copy-on-write, so only the
+    /// last holder can clear the bytes in place).
     public var pin: [UInt8]
     /// Session pool settings.
     public var pool: PoolConfiguration
@@ -30,7 +32,7 @@ public struct HSMConfiguration: Sendable {
         self.token = token
         self.pin = pin
         self.pool = pool
-        self.placement = placement ?? .threadPool(threads: max(2, pool.maxSize))
+        self.placement = placement ?? .threadPool(threads: pool.maxSize)
         self.keyCacheTTL = keyCacheTTL
     }
 }

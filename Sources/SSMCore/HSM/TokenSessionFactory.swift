@@ -28,12 +28,14 @@ struct TokenSessionFactory: PoolResourceFactory {
         }
     }
 
-    /// A session that failed with a session-lost or device-lost error is closed, not reused.
+    /// A session that failed with a session-lost or device-lost error is closed, not reused;
+    /// so is one left with an operation active (`CKR_OPERATION_ACTIVE`: a failed single-part
+    /// call the module did not end), which would fail every later request.
     func isFatal(_ error: any Error) -> Bool {
         guard let error = error as? PKCS11Error else { return false }
         switch error.errorClass {
         case .sessionLost, .deviceLost: return true
-        default: return false
+        default: return error.returnValue == .operationActive
         }
     }
 }

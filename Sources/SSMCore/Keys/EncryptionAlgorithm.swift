@@ -68,3 +68,15 @@ extension KeyType {
         }
     }
 }
+
+extension SecretKeyType {
+    /// SSM's label for generated keys of this type: `KEY_ENCRYPTION_AES256`,
+    /// `KEY_ENCRYPTION_AES128`, `KEY_ENCRYPTION_DES`, `KEY_ENCRYPTION_DES3`.
+    public var ssmLabel: String {
+        switch self {
+        case .aes(let bits): "KEY_ENCRYPTION_AES\(bits)"
+        case .des: "KEY_ENCRYPTION_DES"
+        case .des3: "KEY_ENCRYPTION_DES3"
+        }
+    }
+}

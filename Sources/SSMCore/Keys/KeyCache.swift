@@ -13,7 +13,14 @@ final class KeyCache: Sendable {
         var expires: ContinuousClock.Instant
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Bumped by every invalidation of a label, so that a lookup that started before a
+        /// key change cannot store what it read after the change.
+        var generations: [String: UInt64] = [:]
+    }
+
+    private let state = Mutex(State())
     private let ttl: Duration
 
     init(ttl: Duration) {
@@ -22,29 +29,42 @@ final class KeyCache: Sendable {
 
     /// The cached keys of `label`, sorted by id, or nil when absent or expired.
     func keys(label: String, now: ContinuousClock.Instant = .now) -> [KeyInfo]? {
-        entries.withLock { entries in
-            guard let entry = entries[label] else { return nil }
+        state.withLock { state in
+            guard let entry = state.entries[label] else { return nil }
             guard entry.expires > now else {
-                entries[label] = nil
+                state.entries[label] = nil
                 return nil
             }
             return entry.keys
         }
     }
 
-    /// Stores the keys of `label` (sorted by id here).
-    func store(_ keys: [KeyInfo], label: String, now: ContinuousClock.Instant = .now) {
-        let sorted = keys.sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
-        entries.withLock { $0[label] = Entry(keys: sorted, expires: now + ttl) }
+    /// The label's generation: read it before looking keys up, give it to ``store(_:label:generation:now:)``.
+    func generation(label: String) -> UInt64 {
+        state.withLock { $0.generations[label, default: 0] }
+    }
+
+    /// Stores the keys of `label` (sorted by id here), unless the label was invalidated since
+    /// `generation` was read.
+    func store(_ keys: [KeyInfo], label: String, generation: UInt64, now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            guard state.generations[label, default: 0] == generation else { return }
+            state.entries[label] = Entry(keys: keys.sortedByID(), expires: now + ttl)
+        }
     }
 
     /// Forgets `label`.
     func invalidate(label: String) {
-        _ = entries.withLock { $0.removeValue(forKey: label) }
+        state.withLock { state in
+            state.entries[label] = nil
+            state.generations[label, default: 0] &+= 1
+        }
     }
+}
 
-    /// Forgets everything (after the HSM was re-initialised).
-    func removeAll() {
-        entries.withLock { $0.removeAll() }
+extension Array where Element == KeyInfo {
+    /// Sorted by id, ascending; keys without an id first.
+    func sortedByID() -> [KeyInfo] {
+        sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
     }
 }

@@ -31,13 +31,12 @@ extension KeyService {
         source: SessionSource = .pool
     ) async throws -> Sealed {
         let family = algorithm.family
-        var generator = SystemRandomNumberGenerator()
-        let iv = (0..<family.ivLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let iv = Self.randomIV(count: family.ivLength)
         let cache = source == .pool ? self.cache : nil
         let operation: @Sendable (borrowing Session) throws -> Sealed = { session in
             try Self.withKey(
                 session, label: label, id: nil, cache: cache,
-                where: { $0.type == family.keyType && $0.usage.contains(.encrypt) }
+                where: { $0.id != nil && $0.type == family.keyType && $0.usage.contains(.encrypt) }
             ) { session, key in
                 let output = try session.encrypt(family.mechanism(iv: iv, aad: aad), key: key.handle, data: plaintext)
                 guard let id = key.id else { throw KeyServiceError.keyNotFound(label: label, id: nil) }
@@ -92,17 +91,30 @@ extension KeyService {
         }
     }
 
-    /// Whether a `C_Decrypt*` failure means "this data does not decrypt under this key".
-    /// SoftHSM 2.6 answers a bad padding or GCM tag with `CKR_GENERAL_ERROR`; on a decrypt
-    /// call that is a data problem, not a device one.
+    /// `count` bytes from the system CSPRNG (`getrandom`), eight at a time.
+    static func randomIV(count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var iv = [UInt8]()
+        iv.reserveCapacity(count + 7)
+        while iv.count < count {
+            withUnsafeBytes(of: generator.next() as UInt64) { iv.append(contentsOf: $0) }
+        }
+        iv.removeLast(iv.count - count)
+        return iv
+    }
+
+    /// Whether a decryption failure means "this data does not decrypt under this key" (bad
+    /// padding, GCM tag mismatch, wrong length): a bad-input error from the data step
+    /// (`C_Decrypt`), not from `C_DecryptInit`. SoftHSM 2.6 reports a bad tag or padding as
+    /// `CKR_GENERAL_ERROR`, which ``PKCS11Error/errorClass`` already classes as bad input there.
     static func isUndecryptable(_ error: any Error) -> Bool {
-        guard let code = (error as? PKCS11Error)?.returnValue else { return false }
-        return [.encryptedDataInvalid, .encryptedDataLenRange, .dataInvalid, .dataLenRange, .generalError].contains(code)
+        guard let error = error as? PKCS11Error else { return false }
+        return error.function == "C_Decrypt" && error.errorClass == .badInput
     }
 
     private func keyNotFoundOrMismatch(label: String, family: EncryptionAlgorithm.Family) async throws -> KeyServiceError {
         let keys = try await hsm.withSession { session in try Self.loadKeys(session, label: label) }
-        guard let newest = keys.max(by: { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }), let id = newest.id else {
+        guard let newest = keys.sortedByID().last, let id = newest.id else {
             return .keyNotFound(label: label, id: nil)
         }
         if newest.type != family.keyType {

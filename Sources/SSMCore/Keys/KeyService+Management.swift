@@ -29,8 +29,15 @@ extension KeyService {
             let old = try session.findSecretKeys(label: label, id: id)
             guard !old.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
             let handle = try session.importKey(type, value: value, label: label, id: id)
-            for object in old { try session.destroyObject(object) }
-            return try session.keyInfo(handle)
+            do {
+                let replacement = try session.keyInfo(handle)
+                for object in old { try session.destroyObject(object) }
+                return replacement
+            } catch {
+                // Keep the old key: take the new object away again.
+                try? session.destroyObject(handle)
+                throw error
+            }
         }
     }
 
@@ -47,11 +54,12 @@ extension KeyService {
     public func keys(label: String) async throws -> [KeyInfo] {
         let cache = self.cache
         let keys = try await hsm.withSession { session in
+            let generation = cache.generation(label: label)
             let keys = try Self.loadKeys(session, label: label)
-            cache.store(keys, label: label)
+            cache.store(keys, label: label, generation: generation)
             return keys
         }
-        return keys.sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
+        return keys.sortedByID()
     }
 
     /// Key `id` of `label`.
@@ -67,9 +75,7 @@ extension KeyService {
         let keys = try await hsm.withSession { session in
             try session.findSecretKeys().map { try session.keyInfo($0) }
         }
-        return Dictionary(grouping: keys, by: \.label).mapValues {
-            $0.sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
-        }
+        return Dictionary(grouping: keys, by: \.label).mapValues { $0.sortedByID() }
     }
 
     // MARK: - Helpers

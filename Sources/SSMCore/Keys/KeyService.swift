@@ -42,10 +42,10 @@ public final class KeyService: Sendable {
         if let cached = cache?.keys(label: label), let key = pick(cached) {
             return key
         }
+        let generation = cache?.generation(label: label)
         let keys = try loadKeys(session, label: label)
-        cache?.store(keys, label: label)
-        let sorted = keys.sorted { ($0.id?.rawValue ?? .min) < ($1.id?.rawValue ?? .min) }
-        guard let key = pick(sorted) else {
+        if let cache, let generation { cache.store(keys, label: label, generation: generation) }
+        guard let key = pick(keys.sortedByID()) else {
             throw KeyServiceError.keyNotFound(label: label, id: id)
         }
         return key

@@ -51,7 +51,10 @@ extension AppConfiguration {
             do {
                 providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
             } catch {
-                throw ConfigurationError(key: "--config", "'\(path)' is not valid YAML: \(error)")
+                // Only the first line: YAML parsers quote the offending source line after it,
+                // which could be the PIN's.
+                let reason = "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
+                throw ConfigurationError(key: "--config", "'\(path)' is not valid YAML: \(reason)")
             }
         }
         return try Reader(config: ConfigReader(providers: providers)).configuration()

@@ -60,7 +60,8 @@ extension Problem {
             if case .invalidArgument(let message) = error.kind {
                 return Problem(.badRequest, "INVALID_REQUEST", message)
             }
-            return Problem(.badGateway, "HSM_ERROR", "the HSM refused the operation (\(call): \(code))")
+            // The HSM refused what the client asked (a key that may not do this, ...).
+            return Problem(.badRequest, "HSM_REJECTED", "the HSM refused the operation (\(call): \(code))")
         case .objectProblem, .other:
             return Problem(.badGateway, "HSM_ERROR", "the HSM failed the operation (\(call): \(code))")
         }

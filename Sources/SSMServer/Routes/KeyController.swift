@@ -15,19 +15,19 @@ struct KeyController {
                 guard [128, 192, 256].contains(bits) else {
                     throw Problem(.badRequest, "INVALID_KEY_SIZE", "'bits' must be 128, 192 or 256, got \(bits)")
                 }
-                return (.aes(bits: bits), "KEY_ENCRYPTION_AES\(bits)")
+                return .aes(bits: bits)
             }
         }
         table.add(.post, .rootAndCrypto("/generate-des-key")) { request, _ in
             try await generate(request) { bits in
                 guard bits == nil || bits == 64 else { throw Problem(.badRequest, "INVALID_KEY_SIZE", "a DES key has 64 bits") }
-                return (.des, "KEY_ENCRYPTION_DES")
+                return .des
             }
         }
         table.add(.post, .rootAndCrypto("/generate-des3-key")) { request, _ in
             try await generate(request) { bits in
                 guard bits == nil || bits == 192 else { throw Problem(.badRequest, "INVALID_KEY_SIZE", "a DES3 key has 192 bits") }
-                return (.des3, "KEY_ENCRYPTION_DES3")
+                return .des3
             }
         }
         table.add(.post, .rootAndCrypto("/store-key")) { request, _ in try await store(request, replace: false) }
@@ -55,14 +55,13 @@ struct KeyController {
         }
     }
 
-    /// Generates a key: `kind` turns the optional `bits` into the key type and default label.
-    private func generate(
-        _ request: Request, _ kind: (Int?) throws -> (SecretKeyType, String)
-    ) async throws -> Response {
+    /// Generates a key: `kind` turns the optional `bits` into the key type; the label
+    /// defaults to SSM's for the type.
+    private func generate(_ request: Request, _ kind: (Int?) throws -> SecretKeyType) async throws -> Response {
         let body = try await JSONBody.decode(
             GenerateKeyRequest.self, from: request, limit: bodyLimit, emptyAs: GenerateKeyRequest())
-        let (type, defaultLabel) = try kind(body.bits)
-        let label = try RequestValidation.label(body.keyLabel ?? defaultLabel)
+        let type = try kind(body.bits)
+        let label = try RequestValidation.label(body.keyLabel ?? type.ssmLabel)
         let key = try await keys.generate(type, label: label, id: RequestValidation.optionalKeyID(body.id))
         return try JSONBody.response(
             GeneratedKeyResponse(
