@@ -92,13 +92,15 @@ struct ResourcePoolLendingTests {
     }
 
     @Test func failedOpenWakesAWaiter() async throws {
-        // The first open fails slowly while a second borrower queues behind it.
-        let factory = FakeFactory(openDelay: .milliseconds(100), failingAttempts: [1])
+        // The first open fails, held back until a second borrower has queued behind it.
+        let opens = Gate()
+        let factory = FakeFactory(openGate: opens, failingAttempts: [1])
         let pool = makePool(factory, maxSize: 1)
         let first = Task { try await pool.withResource { $0 } }
         #expect(await eventually { pool.statistics().currentSize == 1 })
         let second = Task { try await pool.withResource { $0 } }
         #expect(await eventually { pool.statistics().waiters == 1 })
+        opens.open()
         await #expect(throws: FakeError.openFailed(attempt: 1)) { try await first.value }
         #expect(try await second.value.id == 2)
         let stats = pool.statistics()

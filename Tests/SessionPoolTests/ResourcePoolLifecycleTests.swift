@@ -56,7 +56,7 @@ struct ResourcePoolLifecycleTests {
         try await pool.withResource { _ in
             try await pool.withResource { _ in try await pool.withResource { _ in } }
         }
-        #expect(pool.statistics().currentSize == 3)
+        #expect(factory.counts.opened == 3)
         #expect(await eventually { pool.statistics().currentSize == 1 && factory.counts.closed == 2 })
         service.cancel()
         try await service.value

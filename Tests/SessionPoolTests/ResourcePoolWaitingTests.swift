@@ -113,15 +113,18 @@ struct ResourcePoolWaitingTests {
     @Test func expiredResourceIsReplacedForTheWaiter() async throws {
         let factory = FakeFactory()
         let pool = makePool(factory, maxSize: 1, maxLifetime: .milliseconds(100))
+        let release = Gate()
         let holder = Task {
             try await pool.withResource { resource in
-                try await Task.sleep(for: .milliseconds(200))
+                await release.wait()
                 return resource
             }
         }
         #expect(await eventually { pool.statistics().inUse == 1 })
         let waiter = Task { try await pool.withResource { $0 } }
         #expect(await eventually { pool.statistics().waiters == 1 })
+        try await Task.sleep(for: .milliseconds(150))  // the held resource is now past maxLifetime
+        release.open()
         let old = try await holder.value
         let new = try await waiter.value
         #expect(old.id == 1 && new.id == 2)

@@ -33,13 +33,16 @@ final class FakeFactory: PoolResourceFactory {
 
     let resourceLimit: Int?
     private let openDelay: Duration?
+    private let openGate: Gate?
     private let failingAttempts: Mutex<Set<Int>>
     private let state = Mutex(Counts())
 
     /// - Parameter failingAttempts: 1-based numbers of the open attempts that throw.
-    init(resourceLimit: Int? = nil, openDelay: Duration? = nil, failingAttempts: Set<Int> = []) {
+    /// - Parameter openGate: when given, every open waits until it is opened.
+    init(resourceLimit: Int? = nil, openDelay: Duration? = nil, openGate: Gate? = nil, failingAttempts: Set<Int> = []) {
         self.resourceLimit = resourceLimit
         self.openDelay = openDelay
+        self.openGate = openGate
         self.failingAttempts = Mutex(failingAttempts)
     }
 
@@ -60,6 +63,9 @@ final class FakeFactory: PoolResourceFactory {
         if let openDelay {
             // Not cancellable on purpose: the pool must cope with a slow open whatever happens.
             await Task { try? await Task.sleep(for: openDelay) }.value
+        }
+        if let openGate {
+            await openGate.wait()
         }
         if failingAttempts.withLock({ $0.contains(attempt) }) {
             state.withLock { $0.open -= 1 }
