@@ -88,6 +88,30 @@ struct SystemRouteTests {
             #expect(try await client.send(.post, "/encrypt-pool", ["key_label": label, "plain": "00", "encryption_algorithm": 1]).status == .ok)
         }
     }
+
+    @Test("/encrypt's sessions per request are bounded too: 503 after acquireTimeout, not a pile-up")
+    func perRequestSessionsAreBounded() async throws {
+        let pool = PoolConfiguration(maxSize: 1, minSize: 0, acquireTimeout: .milliseconds(200))
+        try await withTestApp(pool: pool) { client, hsm in
+            let label = uniqueLabel()
+            try await client.send(.post, "/generate-aes-key", ["key_label": label])
+            let request: [String: any Sendable] = ["key_label": label, "plain": "00", "encryption_algorithm": 1]
+            let release = DispatchSemaphore(value: 0)
+            let entered = DispatchSemaphore(value: 0)
+            let holder = Task {
+                try await hsm.withEphemeralSession { _ in
+                    entered.signal()
+                    release.wait()
+                }
+            }
+            await Task.detached { entered.wait() }.value
+            let response = try await client.send(.post, "/encrypt", request)
+            release.signal()
+            expectProblem(response, .serviceUnavailable, "POOL_EXHAUSTED")
+            try await holder.value
+            #expect(try await client.send(.post, "/encrypt", request).status == .ok)
+        }
+    }
 }
 
 extension HTTPField.Name {

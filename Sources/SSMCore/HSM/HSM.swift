@@ -18,6 +18,9 @@ public final class HSM: Sendable {
     public let token: TokenInfo
     /// The pool of sessions lent to ``withSession(_:)``.
     let pool: ResourcePool<TokenSessionFactory>
+    /// Bounds the sessions of ``withEphemeralSession(_:)``: as many as the pool's, waited for
+    /// at most `acquireTimeout`.
+    private let ephemeralPermits: ResourcePool<PermitFactory>
     let executor: BlockingExecutor
     private let anchor: SessionHandle
     /// A session is never used by two threads at once: readiness probes take turns on the anchor.
@@ -26,12 +29,14 @@ public final class HSM: Sendable {
 
     private init(
         module: PKCS11Module, token: TokenInfo, anchor: SessionHandle,
-        pool: ResourcePool<TokenSessionFactory>, executor: BlockingExecutor, logger: Logger
+        pool: ResourcePool<TokenSessionFactory>, acquireTimeout: Duration, executor: BlockingExecutor, logger: Logger
     ) {
         self.module = module
         self.token = token
         self.anchor = anchor
         self.pool = pool
+        let permits = PoolConfiguration(maxSize: pool.maxSize, minSize: 0, acquireTimeout: acquireTimeout)
+        self.ephemeralPermits = ResourcePool(factory: PermitFactory(), configuration: permits, logger: logger)
         self.executor = executor
         self.logger = logger
     }
@@ -79,7 +84,9 @@ public final class HSM: Sendable {
                 "module": "\(configuration.modulePath)", "token": "\(token.label)", "slot": "\(token.slot)",
                 "serial": "\(token.serialNumber)", "pool.maxSize": "\(pool.maxSize)", "calls": "\(configuration.placement)",
             ])
-        return HSM(module: module, token: token, anchor: anchor, pool: pool, executor: executor, logger: logger)
+        return HSM(
+            module: module, token: token, anchor: anchor, pool: pool, acquireTimeout: configuration.pool.acquireTimeout,
+            executor: executor, logger: logger)
     }
 
     /// Borrows a pooled session for the duration of `body`.
@@ -100,16 +107,21 @@ public final class HSM: Sendable {
         }
     }
 
-    /// Opens a session for `body` alone and closes it afterwards, bypassing the pool
-    /// (SSM's per-request behaviour, kept for `/encrypt`).
+    /// Opens a session for `body` alone and closes it afterwards, bypassing the session pool
+    /// (SSM's per-request behaviour, kept for `/encrypt`). At most `maxSize` such sessions
+    /// exist at once; a request waits at most `acquireTimeout` for its turn
+    /// (``PoolError/acquireTimeout(_:)`` after that).
     public func withEphemeralSession<R: Sendable>(_ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
         let module = self.module
         let slot = token.slot
-        return try await executor.run { () throws -> R in
-            let handle = try module.openSession(slot: slot, readWrite: true)
-            defer { try? handle.close() }
-            let session = Session(handle)
-            return try body(session)
+        let executor = self.executor
+        return try await ephemeralPermits.withResource { _ in
+            try await executor.run { () throws -> R in
+                let handle = try module.openSession(slot: slot, readWrite: true)
+                defer { try? handle.close() }
+                let session = Session(handle)
+                return try body(session)
+            }
         }
     }
 
@@ -137,6 +149,7 @@ public final class HSM: Sendable {
     /// Closes every session (the pool's, then the anchor), calls `C_Finalize` and stops the
     /// HSM threads. Call once, after the last request.
     public func shutdown() async {
+        await ephemeralPermits.shutdown()
         await pool.shutdown()
         _ = try? await executor.run { () throws -> Bool in
             self.anchorLock.withLock { _ in try? self.anchor.close() }
