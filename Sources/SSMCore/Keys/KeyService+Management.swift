@@ -1,3 +1,4 @@
+import Logging
 import PKCS11
 
 extension KeyService {
@@ -6,9 +7,11 @@ extension KeyService {
     /// - Parameter id: the key's id, or nil for the label's highest id + 1.
     /// - Throws: ``KeyServiceError/keyExists(label:id:)`` when the id is taken.
     public func generate(_ type: SecretKeyType, label: String, id: KeyID?) async throws -> KeyInfo {
-        try await create(label: label, id: id) { session, id in
+        let key = try await create(label: label, id: id) { session, id in
             try session.generateKey(type, label: label, id: id)
         }
+        log("key generated", key)
+        return key
     }
 
     /// Imports a key value. The value is copied into the HSM and zeroed here afterwards.
@@ -16,16 +19,18 @@ extension KeyService {
     /// - Parameter id: the key's id, or nil for the label's highest id + 1.
     public func importKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID?) async throws -> KeyInfo {
         try Self.checkKeyValue(value, type: type)
-        return try await create(label: label, id: id) { session, id in
+        let key = try await create(label: label, id: id) { session, id in
             try session.importKey(type, value: value, label: label, id: id)
         }
+        log("key imported", key)
+        return key
     }
 
     /// Replaces the value of key `id` of `label`: the new object is created first and the
     /// old one destroyed only once that succeeded, so a failure never loses the key.
     public func replaceKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID) async throws -> KeyInfo {
         try Self.checkKeyValue(value, type: type)
-        return try await mutate(label: label) { session in
+        let key = try await mutate(label: label) { session in
             let old = try session.findSecretKeys(label: label, id: id)
             guard !old.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
             let handle = try session.importKey(type, value: value, label: label, id: id)
@@ -39,6 +44,8 @@ extension KeyService {
                 throw error
             }
         }
+        log("key replaced", key)
+        return key
     }
 
     /// Destroys key `id` of `label`. There is no "any key" form: the id is required.
@@ -48,6 +55,7 @@ extension KeyService {
             guard !objects.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
             for object in objects { try session.destroyObject(object) }
         }
+        logger.info("key deleted", metadata: ["label": "\(label)", "id": "\(id)"])
     }
 
     /// The keys of `label`, sorted by id, read from the HSM (and refreshing the cache).
@@ -79,6 +87,16 @@ extension KeyService {
     }
 
     // MARK: - Helpers
+
+    /// Logs a key change: label, id, type and size, never the value.
+    private func log(_ message: Logger.Message, _ key: KeyInfo) {
+        logger.info(
+            message,
+            metadata: [
+                "label": "\(key.label)", "id": "\(key.id?.description ?? "-")",
+                "type": "\(key.type.wireName)", "bits": "\(key.bits ?? 0)",
+            ])
+    }
 
     /// Creates a key under the mutation lock: picks the id, refuses a taken one.
     private func create(
