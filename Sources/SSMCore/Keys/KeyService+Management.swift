@@ -80,9 +80,7 @@ extension KeyService {
 
     /// Every secret key of the token, grouped by label, each group sorted by id.
     public func allKeys() async throws -> [String: [KeyInfo]] {
-        let keys = try await hsm.withSession { session in
-            try session.findSecretKeys().map { try session.keyInfo($0) }
-        }
+        let keys = try await hsm.withSession { session in try Self.loadKeys(session, label: nil) }
         return Dictionary(grouping: keys, by: \.label).mapValues { $0.sortedByID() }
     }
 
@@ -104,7 +102,7 @@ extension KeyService {
         _ make: @escaping @Sendable (borrowing Session, KeyID) throws -> ObjectHandle
     ) async throws -> KeyInfo {
         try await mutate(label: label) { session in
-            let ids = try session.findSecretKeys(label: label).compactMap { try session.keyInfo($0).id }
+            let ids = try Self.loadKeys(session, label: label).compactMap(\.id)
             let id: KeyID
             if let requested {
                 guard !ids.contains(requested) else { throw KeyServiceError.keyExists(label: label, id: requested) }

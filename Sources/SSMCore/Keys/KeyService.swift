@@ -24,9 +24,18 @@ public final class KeyService: Sendable {
         self.logger = logger
     }
 
-    /// Reads every secret key of `label` (handle, id, type, size, usage).
-    static func loadKeys(_ session: borrowing Session, label: String) throws -> [KeyInfo] {
-        try session.findSecretKeys(label: label).map { try session.keyInfo($0) }
+    /// Reads every secret key of `label` (all of the token's when nil): handle, id, type,
+    /// size, usage. A key destroyed between the search and the read is left out.
+    static func loadKeys(_ session: borrowing Session, label: String?) throws -> [KeyInfo] {
+        var keys: [KeyInfo] = []
+        for handle in try session.findSecretKeys(label: label) {
+            do {
+                keys.append(try session.keyInfo(handle))
+            } catch {
+                guard error.errorClass == .objectProblem else { throw error }
+            }
+        }
+        return keys
     }
 
     /// Finds a key of `label`: the one with `id`, or when `id` is nil the newest that
