@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+scripts/build-fault-module.sh >/dev/null   # the fault-injecting PKCS#11 module (tests build it too); fails fast
 swift build --build-tests
 swift test --skip-build
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"

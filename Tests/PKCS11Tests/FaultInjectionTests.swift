@@ -1,0 +1,455 @@
+import Foundation
+import PKCS11
+import SoftHSMTestSupport
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The fault-injecting module (`Tests/FaultInjection`) in front of the shared SoftHSM: that
+/// calls are forwarded, that rules inject the codes they name from the call, for the calls and
+/// in the window they name, that delays delay, and that open sessions are counted.
+///
+/// Serialized: the module reads its control and statistics paths from the environment, which
+/// is process-wide. Each test loads its own copy of the library (its own `dlopen` handle and
+/// state) with its own control and statistics files, and rewrites its control file between
+/// steps.
+@Suite("Fault-injecting PKCS#11 module", .serialized)
+struct FaultInjectionTests {
+    @Test("forwards every call to SoftHSM: token, session, login, random bytes, session count")
+    func forwardsCalls() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let module = try fixture.load()
+
+        #expect(try module.info().manufacturer == "SoftHSM")
+        let token = try module.selectToken(.label(fixture.token.label))
+        #expect(token.manufacturer == "SoftHSM project")
+        let handle = try module.openSession(slot: token.slot)
+        #expect(try fixture.openSessions() == 1)
+        try Session(handle).login(pin: fixture.token.pinBytes)
+        #expect(try Session(handle).info().state == .readWriteUser)
+        let first = try Session(handle).generateRandom(count: 32)
+        let second = try Session(handle).generateRandom(count: 32)
+        #expect(first.count == 32)
+        #expect(second.count == 32)
+        #expect(first != second)
+        try handle.close()
+        #expect(try fixture.openSessions() == 0)
+        #expect(try fixture.openSessionsBySymbol() == 0)
+    }
+
+    @Test("CKR_DEVICE_REMOVED from the second C_GenerateRandom on is a deviceLost PKCS11Error")
+    func deviceRemovedFromSecondCall() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let handle = try fixture.openLoggedInSession()
+
+        try fixture.setRules("C_GenerateRandom CKR_DEVICE_REMOVED after=2\n")
+        #expect(try Session(handle).generateRandom(count: 16).count == 16)
+        let error = try #require(throws: PKCS11Error.self) {
+            try Session(handle).generateRandom(count: 16)
+        }
+        #expect(error.returnValue == .deviceRemoved)
+        #expect(error.errorClass == .deviceLost)
+        #expect(error.function == "C_GenerateRandom")
+        // Without a count the rule keeps firing; other functions still reach SoftHSM.
+        #expect(outcome { _ = try Session(handle).generateRandom(count: 16) } == .deviceRemoved)
+        #expect(outcome { _ = try Session(handle).info() } == .ok)
+
+        try fixture.setRules("")
+        #expect(outcome { _ = try Session(handle).generateRandom(count: 16) } == .ok)
+        try handle.close()
+        #expect(try fixture.openSessions() == 0)
+    }
+
+    @Test("count=M makes exactly M calls fail, from the after=N-th")
+    func countLimitsFailures() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let handle = try fixture.openLoggedInSession()
+        defer { try? handle.close() }
+        let random = { () throws in _ = try Session(handle).generateRandom(count: 8) }
+
+        try fixture.setRules("C_GenerateRandom CKR_SESSION_HANDLE_INVALID count=1\n")
+        #expect((1...4).map { _ in outcome(random) } == [.sessionHandleInvalid, .ok, .ok, .ok])
+
+        try fixture.setRules("C_GenerateRandom CKR_USER_NOT_LOGGED_IN after=2 count=2\n")
+        #expect((1...5).map { _ in outcome(random) } == [.ok, .userNotLoggedIn, .userNotLoggedIn, .ok, .ok])
+
+        try fixture.setRules("C_GenerateRandom CKR_SESSION_CLOSED count=1\n")
+        let error = try #require(throws: PKCS11Error.self) { try random() }
+        #expect(error.returnValue == .sessionClosed)
+        #expect(error.errorClass == .sessionLost)
+        #expect(outcome(random) == .ok)
+    }
+
+    @Test("an injected C_OpenSession failure surfaces with its class and opens no session", arguments: InjectedCode.all)
+    func openSessionFailure(_ injected: InjectedCode) throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let module = try fixture.load()
+        let slot = try module.selectToken(.label(fixture.token.label)).slot
+
+        try fixture.setRules("C_OpenSession \(injected.name) count=1\n")
+        let error = try #require(throws: PKCS11Error.self) {
+            _ = try module.openSession(slot: slot)
+        }
+        #expect(error.returnValue == injected.returnValue)
+        #expect(error.errorClass == injected.errorClass)
+        #expect(error.function == "C_OpenSession")
+        #expect(try fixture.openSessions() == 0)
+
+        let handle = try module.openSession(slot: slot)
+        #expect(try fixture.openSessions() == 1)
+        try handle.close()
+        #expect(try fixture.openSessions() == 0)
+    }
+
+    @Test("delay_ms adds at least that latency, with OK (then forwarded) or with a code")
+    func delays() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let handle = try fixture.openLoggedInSession()
+        defer { try? handle.close() }
+        let clock = ContinuousClock()
+
+        try fixture.setRules("C_GenerateRandom OK delay_ms=150\n")
+        var bytes: [UInt8] = []
+        let delayed = try clock.measure { bytes = try Session(handle).generateRandom(count: 16) }
+        #expect(bytes.count == 16)
+        #expect(delayed >= .milliseconds(150))
+
+        try fixture.setRules("C_GetSessionInfo CKR_DEVICE_ERROR delay_ms=100 count=1\n")
+        var result: ReturnValue?
+        let failed = clock.measure { result = outcome { _ = try Session(handle).info() } }
+        #expect(result == .deviceError)
+        #expect(failed >= .milliseconds(100))
+        #expect(outcome { _ = try Session(handle).info() } == .ok)
+    }
+
+    @Test("from_ms/until_ms limit a rule to a window after the rules are loaded")
+    func timeWindow() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let handle = try fixture.openLoggedInSession()
+        defer { try? handle.close() }
+        let clock = ContinuousClock()
+        let random = { () throws in _ = try Session(handle).generateRandom(count: 8) }
+
+        // The rules load at the first call after the rewrite: that call is at ~0 ms.
+        try fixture.setRules("C_GenerateRandom CKR_TOKEN_NOT_PRESENT until_ms=300\n")
+        var start = clock.now
+        #expect(outcome(random) == .tokenNotPresent)
+        clock.sleepUntil(start + .milliseconds(700))
+        #expect(outcome(random) == .ok)
+
+        try fixture.setRules("C_GenerateRandom CKR_TOKEN_NOT_PRESENT from_ms=1000\n")
+        start = clock.now
+        #expect(outcome(random) == .ok)
+        clock.sleepUntil(start + .milliseconds(1500))
+        #expect(outcome(random) == .tokenNotPresent)
+        #expect(outcome(random) == .tokenNotPresent)
+    }
+
+    @Test("the open-session count follows opens and closes, and shows a session a failed close leaked")
+    func sessionCount() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let module = try fixture.load()
+        #expect(try fixture.openSessions() == 0)  // written at load
+        let slot = try module.selectToken(.label(fixture.token.label)).slot
+
+        let handles = try (0..<3).map { _ in try module.openSession(slot: slot) }
+        #expect(try fixture.openSessions() == 3)
+        #expect(try fixture.openSessionsBySymbol() == 3)
+        try handles[0].close()
+        #expect(try fixture.openSessions() == 2)
+
+        // An injected failure never reaches SoftHSM: the session stays open, and counted.
+        try fixture.setRules("C_CloseSession CKR_DEVICE_ERROR count=1\n")
+        #expect(throws: PKCS11Error.self) { try handles[1].close() }
+        #expect(try fixture.openSessions() == 2)
+        try handles[1].close()
+        try handles[2].close()
+        #expect(try fixture.openSessions() == 0)
+        #expect(try fixture.openSessionsBySymbol() == 0)
+    }
+
+    @Test("C_Finalize closes the module's own sessions and leaves the shared SoftHSM initialised")
+    func finalizeLeavesSoftHSM() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let module = try fixture.load()
+        let slot = try module.selectToken(.label(fixture.token.label)).slot
+        _ = try module.openSession(slot: slot)
+        _ = try module.openSession(slot: slot)
+        #expect(try fixture.openSessions() == 2)
+
+        module.finalize()
+        #expect(try fixture.openSessions() == 0)
+        // SoftHSM, initialised by the fixture, is still usable.
+        let bytes = try fixture.token.withLoggedInSession { session in try session.generateRandom(count: 8) }
+        #expect(bytes.count == 8)
+
+        // Loading the same copy again initialises the faulty module again.
+        let again = try fixture.load()
+        #expect(again !== module)
+        #expect(try again.info().manufacturer == "SoftHSM")
+        let handle = try again.openSession(slot: slot)
+        #expect(try fixture.openSessions() == 1)
+        try handle.close()
+        #expect(try fixture.openSessions() == 0)
+    }
+
+    @Test("`*` matches every function; unknown functions, codes and options are ignored")
+    func wildcardAndUnknownNames() throws {
+        let fixture = try FaultyModuleFixture()
+        defer { fixture.tearDown() }
+        let module = try fixture.load()
+
+        try fixture.setRules(
+            """
+            # Ignored with a message on stderr: unknown function, unknown code, unknown option.
+            C_NoSuchFunction CKR_DEVICE_ERROR
+            C_GetInfo CKR_NO_SUCH_CODE
+            C_GetInfo CKR_DEVICE_ERROR colour=blue
+            * CKR_DEVICE_ERROR after=2 count=2
+
+            """
+        )
+        #expect(outcome { _ = try module.info() } == .ok)
+        #expect(outcome { _ = try module.slots() } == .deviceError)
+        #expect(outcome { _ = try module.info() } == .deviceError)
+        #expect(outcome { _ = try module.info() } == .ok)
+        #expect(outcome { _ = try module.slots() } == .ok)
+    }
+
+    @Test("rules from FAULTY_PKCS11_RULES apply from the load, C_Initialize included")
+    func environmentRules() throws {
+        let fixture = try FaultyModuleFixture(
+            environmentRules: "C_Initialize CKR_DEVICE_ERROR count=1; C_GetInfo DEVICE_REMOVED count=1"
+        )
+        defer { fixture.tearDown() }
+
+        let error = try #require(throws: PKCS11Error.self) { _ = try fixture.load() }
+        #expect(error.returnValue == .deviceError)
+        #expect(error.function == "C_Initialize")
+
+        let module = try fixture.load()
+        #expect(outcome { _ = try module.info() } == .deviceRemoved)
+        #expect(outcome { _ = try module.info() } == .ok)
+    }
+}
+
+// MARK: - Fixture
+
+/// A code the fault module injects, and what the PKCS#11 layer must make of it.
+struct InjectedCode: Sendable, CustomTestStringConvertible {
+    let name: String
+    let returnValue: ReturnValue
+    let errorClass: PKCS11ErrorClass
+
+    var testDescription: String { name }
+
+    /// The codes issue 6 names.
+    static let all: [InjectedCode] = [
+        InjectedCode(name: "CKR_DEVICE_REMOVED", returnValue: .deviceRemoved, errorClass: .deviceLost),
+        InjectedCode(name: "CKR_TOKEN_NOT_PRESENT", returnValue: .tokenNotPresent, errorClass: .deviceLost),
+        InjectedCode(name: "CKR_SESSION_HANDLE_INVALID", returnValue: .sessionHandleInvalid, errorClass: .sessionLost),
+        InjectedCode(name: "CKR_SESSION_CLOSED", returnValue: .sessionClosed, errorClass: .sessionLost),
+        InjectedCode(name: "CKR_USER_NOT_LOGGED_IN", returnValue: .userNotLoggedIn, errorClass: .loginLost),
+        InjectedCode(name: "CKR_DEVICE_ERROR", returnValue: .deviceError, errorClass: .deviceLost),
+        InjectedCode(name: "CKR_SESSION_COUNT", returnValue: .sessionCount, errorClass: .resourceExhausted),
+    ]
+}
+
+/// `.ok` when `body` succeeds, else the return value of the `PKCS11Error` it throws (nil, and
+/// an issue, for any other error).
+private func outcome(_ body: () throws -> Void) -> ReturnValue? {
+    do {
+        try body()
+        return .ok
+    } catch let error as PKCS11Error {
+        return error.returnValue
+    } catch {
+        Issue.record(error)
+        return nil
+    }
+}
+
+extension ContinuousClock {
+    fileprivate func sleepUntil(_ deadline: Instant) {
+        let remaining = now.duration(to: deadline)
+        if remaining > .zero {
+            let (seconds, attoseconds) = remaining.components
+            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        }
+    }
+}
+
+/// A failure of the fault-module fixture itself.
+struct FaultFixtureError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// One test's copy of the fault-injecting library, with its own control and statistics files,
+/// in a temporary directory removed by ``tearDown()``.
+final class FaultyModuleFixture {
+    /// The shared SoftHSM fixture (prepared first, so SoftHSM is initialised with its
+    /// configuration and the faulty module never owns the initialisation).
+    let token: SoftHSMToken
+    let directory: String
+    let libraryPath: String
+    let controlPath: String
+    let statsPath: String
+    /// Rules for `FAULTY_PKCS11_RULES`, read at the first load.
+    private let environmentRules: String?
+    /// The modules loaded, finalised by ``tearDown()``.
+    private var loaded: [PKCS11Module] = []
+
+    init(environmentRules: String? = nil) throws {
+        token = try SoftHSMToken.shared()
+        let library = try FaultModuleBuild.library()
+        directory = try FaultModuleBuild.makeTemporaryDirectory("ssm-fault-test")
+        libraryPath = directory + "/libfaulty_pkcs11.so"
+        controlPath = directory + "/control"
+        statsPath = directory + "/stats"
+        self.environmentRules = environmentRules
+        try FileManager.default.copyItem(atPath: library, toPath: libraryPath)
+        try setRules("")
+    }
+
+    /// Loads the copy through the PKCS#11 layer (a new module instance, since no other test
+    /// loads this path). The environment is read at the copy's first load only.
+    func load() throws -> PKCS11Module {
+        setenv("FAULTY_PKCS11_TARGET", token.modulePath, 1)
+        setenv("FAULTY_PKCS11_CONTROL", controlPath, 1)
+        setenv("FAULTY_PKCS11_STATS", statsPath, 1)
+        if let environmentRules {
+            setenv("FAULTY_PKCS11_RULES", environmentRules, 1)
+        } else {
+            unsetenv("FAULTY_PKCS11_RULES")
+        }
+        defer { unsetenv("FAULTY_PKCS11_RULES") }
+        let module = try PKCS11Module.load(path: libraryPath)
+        loaded.append(module)
+        return module
+    }
+
+    /// Loads the module and opens a logged-in session on the test token. A session the test
+    /// does not close is closed by the module's `C_Finalize` in ``tearDown()`` (never close a
+    /// handle twice: SoftHSM reuses handles, the second close could hit another test's session).
+    func openLoggedInSession() throws -> SessionHandle {
+        let module = try load()
+        let slot = try module.selectToken(.label(token.label)).slot
+        let handle = try module.openSession(slot: slot)
+        try Session(handle).login(pin: token.pinBytes)
+        return handle
+    }
+
+    /// Replaces the control file's content atomically (a new file renamed over the old one),
+    /// so the module reloads it at its next call.
+    func setRules(_ rules: String) throws {
+        try Data(rules.utf8).write(to: URL(fileURLWithPath: controlPath), options: .atomic)
+    }
+
+    /// `N` from the statistics file's `open_sessions=N`.
+    func openSessions() throws -> Int {
+        let text = try String(contentsOfFile: statsPath, encoding: .utf8)
+        guard text.hasPrefix("open_sessions="), text.hasSuffix("\n"),
+            let count = Int(text.dropFirst("open_sessions=".count).dropLast())
+        else {
+            throw FaultFixtureError(description: "unexpected statistics in \(statsPath): \(text.debugDescription)")
+        }
+        return count
+    }
+
+    /// The library's exported `faulty_open_sessions()`.
+    func openSessionsBySymbol() throws -> Int {
+        guard let library = dlopen(libraryPath, RTLD_NOW | RTLD_NOLOAD) else {
+            throw FaultFixtureError(description: "\(libraryPath) is not loaded")
+        }
+        defer { dlclose(library) }
+        guard let symbol = dlsym(library, "faulty_open_sessions") else {
+            throw FaultFixtureError(description: "\(libraryPath) has no faulty_open_sessions")
+        }
+        typealias OpenSessions = @convention(c) () -> UInt
+        return Int(unsafeBitCast(symbol, to: OpenSessions.self)())
+    }
+
+    /// Finalises what it loaded (the faulty module's `C_Finalize` closes the sessions still open
+    /// through it, and only those) and removes the directory (the library stays mapped: modules
+    /// are never unloaded).
+    func tearDown() {
+        for module in loaded {
+            module.finalize()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Builds the library once per test process with `scripts/build-fault-module.sh`, into a
+/// temporary directory removed at exit.
+enum FaultModuleBuild {
+    /// The built library's path.
+    static func library() throws -> String {
+        try built.get()
+    }
+
+    private static let built: Result<String, any Error> = Result { try build() }
+
+    private static func build() throws -> String {
+        let directory = try makeTemporaryDirectory("ssm-fault-build")
+        scheduleRemoval(of: directory)
+        let script = repositoryRoot.appendingPathComponent("scripts/build-fault-module.sh").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, directory]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let path = text.split(separator: "\n").last.map(String.init) ?? ""
+        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: path) else {
+            throw FaultFixtureError(
+                description: "\(script) failed (status \(process.terminationStatus)): \(text)"
+            )
+        }
+        return path
+    }
+
+    /// The repository root, three levels above this file (`Tests/PKCS11Tests/…`).
+    private static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()
+            .deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    static func makeTemporaryDirectory(_ prefix: String) throws -> String {
+        let base = NSTemporaryDirectory().isEmpty ? "/tmp" : NSTemporaryDirectory()
+        let path = (base.hasSuffix("/") ? base : base + "/") + "\(prefix)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        return path
+    }
+
+    private static let directoryToRemove = Mutex<String?>(nil)
+
+    private static func scheduleRemoval(of directory: String) {
+        directoryToRemove.withLock { $0 = directory }
+        atexit {
+            if let directory = FaultModuleBuild.directoryToRemove.withLock({ $0 }) {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
+    }
+}
