@@ -43,6 +43,10 @@ struct RequestMiddleware: RouterMiddleware {
     }
 
     private func problem(for error: any Error, request: Request) -> Problem {
+        if let problem = error as? Problem {
+            return problem
+        }
+        // Hummingbird's own errors: no route, body over the limit, ...
         if let error = error as? any HTTPResponseError {
             switch error.status {
             case .notFound:
@@ -56,9 +60,7 @@ struct RequestMiddleware: RouterMiddleware {
             case .contentTooLarge:
                 return Problem(.contentTooLarge, "PAYLOAD_TOO_LARGE", "the request body is too large")
             default:
-                if !(error is Problem) {
-                    return Problem(error.status, "HTTP_\(error.status.code)", error.status.reasonPhrase)
-                }
+                return Problem(error.status, "HTTP_\(error.status.code)", error.status.reasonPhrase)
             }
         }
         return Problem.from(error)
