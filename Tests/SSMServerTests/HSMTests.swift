@@ -4,6 +4,7 @@ import PKCS11
 import SSMCore
 import SessionPool
 import SoftHSMTestSupport
+import Synchronization
 import Testing
 
 @Suite("HSM connection and its session pool against SoftHSM")
@@ -47,24 +48,39 @@ struct HSMTests {
         await hsm.shutdown()
     }
 
-    @Test("a session that lost its handle is closed, not reused, and the pool carries on")
-    func lostSessionIsDropped() async throws {
-        let hsm = try await connect(pool: PoolConfiguration(maxSize: 1, minSize: 0))
-        let keys = KeyService(hsm: hsm, logger: logger)
-        let label = "lost-\(UUID().uuidString.prefix(8))"
-        _ = try await keys.generate(.aes(bits: 128), label: label, id: nil)
-        await #expect(throws: PKCS11Error.self) {
-            try await hsm.withSession { session in
-                try session.handle.close()  // the HSM forgets the session under our feet
-                _ = try session.generateRandom(count: 16)
-            }
+    @Test("a lost session is closed, not reused; a repeatable operation is retried once on another session")
+    func lostSessionIsDroppedAndRetried() async throws {
+        let fault = try FaultyModuleFixture()
+        defer { fault.tearDown() }
+        _ = try fault.load()  // with its environment; HSM.connect then shares the instance
+        let hsm = try await connect(pool: PoolConfiguration(maxSize: 2, minSize: 0), module: fault.libraryPath)
+
+        try fault.setRules("C_GenerateRandom CKR_SESSION_HANDLE_INVALID count=1\n")
+        let bytes = try await hsm.withSession { session in try session.generateRandom(count: 8) }
+        #expect(bytes.count == 8)
+        var stats = hsm.statistics()
+        #expect(stats.closed == 1 && stats.created == 2 && stats.currentSize == 1)
+
+        // Not for operations that are not safe to repeat.
+        try fault.setRules("C_GenerateRandom CKR_SESSION_CLOSED count=1\n")
+        do {
+            _ = try await hsm.withSession(idempotent: false) { session in try session.generateRandom(count: 8) }
+            Issue.record("expected CKR_SESSION_CLOSED")
+        } catch let error as PKCS11Error {
+            #expect(error.returnValue == .sessionClosed && error.errorClass == .sessionLost)
         }
-        let stats = hsm.statistics()
-        #expect(stats.closed >= 1 && stats.available == 0 && stats.currentSize == 0)
-        let sealed = try await keys.encrypt(label: label, algorithm: .aes128, plaintext: [1, 2, 3])
-        #expect(sealed.iv.count == 16)
-        #expect(hsm.statistics().created == 2)
+        stats = hsm.statistics()
+        #expect(stats.closed == 2 && stats.currentSize == 0)
+
+        // Any other error neither closes the session nor repeats the operation.
+        try fault.setRules("C_GenerateRandom CKR_ARGUMENTS_BAD count=1\n")
+        await #expect(throws: PKCS11Error.self) {
+            try await hsm.withSession { session in try session.generateRandom(count: 8) }
+        }
+        #expect(hsm.statistics().closed == 2 && hsm.statistics().available == 1)
+
         await hsm.shutdown()
+        #expect(try fault.openSessions() == 0)  // pool and anchor: nothing leaked
     }
 
     @Test("ready while logged in; statistics and shutdown close every session")

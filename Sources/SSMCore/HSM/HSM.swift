@@ -95,15 +95,29 @@ public final class HSM: Sendable {
     /// back to the pool on every path; when `body` fails with a session-lost or device-lost
     /// error the session is closed instead.
     ///
+    /// - Parameter idempotent: whether `body` is safe to run twice. When it is and it fails
+    ///   because its session was lost (`CKR_SESSION_HANDLE_INVALID`, `CKR_SESSION_CLOSED`),
+    ///   it is run once more on another session. Key creation and deletion pass `false`.
     /// - Throws: ``PoolError/acquireTimeout(_:)`` when no session frees up within
     ///   `acquireTimeout`, ``PoolError/shutdown`` after shutdown, or what `body` throws.
-    public func withSession<R: Sendable>(_ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
+    public func withSession<R: Sendable>(
+        idempotent: Bool = true, _ body: @escaping @Sendable (borrowing Session) throws -> R
+    ) async throws -> R {
         let executor = self.executor
-        return try await pool.withResource { handle in
-            try await executor.run { () throws -> R in
-                let session = Session(handle)
-                return try body(session)
+        let attempt = {
+            try await self.pool.withResource { handle in
+                try await executor.run { () throws -> R in
+                    let session = Session(handle)
+                    return try body(session)
+                }
             }
+        }
+        do {
+            return try await attempt()
+        } catch let error as PKCS11Error where idempotent && error.errorClass == .sessionLost {
+            // The pool has closed the lost session; another one is likely fine.
+            logger.warning("session lost; retrying once on another session", metadata: ["error": "\(error)"])
+            return try await attempt()
         }
     }
 

@@ -122,7 +122,7 @@ extension KeyService {
         let cache = self.cache
         return try await mutations.withLock {
             defer { cache.invalidate(label: label) }
-            return try await hsm.withSession(body)
+            return try await hsm.withSession(idempotent: false, body)
         }
     }
 
