@@ -48,7 +48,7 @@ struct HSMTests {
         await hsm.shutdown()
     }
 
-    @Test("a lost session is closed, not reused; a repeatable operation is retried once on another session")
+    @Test("a lost session is closed, not reused; a repeatable operation is retried once on another session or after logging in again")
     func lostSessionIsDroppedAndRetried() async throws {
         let fault = try FaultyModuleFixture()
         defer { fault.tearDown() }
@@ -71,6 +71,12 @@ struct HSMTests {
         }
         stats = hsm.statistics()
         #expect(stats.closed == 2 && stats.currentSize == 0)
+
+        // A forgotten login: log in again and repeat, without closing the session.
+        try fault.setRules("C_GenerateRandom CKR_USER_NOT_LOGGED_IN count=1\n")
+        #expect(try await hsm.withSession { session in try session.generateRandom(count: 4) }.count == 4)
+        #expect(hsm.statistics().closed == 2)
+        #expect(await hsm.isReady())
 
         // Any other error neither closes the session nor repeats the operation.
         try fault.setRules("C_GenerateRandom CKR_ARGUMENTS_BAD count=1\n")

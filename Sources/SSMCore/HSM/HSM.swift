@@ -25,13 +25,17 @@ public final class HSM: Sendable {
     private let anchor: SessionHandle
     /// A session is never used by two threads at once: readiness probes take turns on the anchor.
     private let anchorLock = Mutex(())
+    /// The PIN, kept to log in again when the token forgets the login (`CKR_USER_NOT_LOGGED_IN`).
+    private let pin: Secret
     private let logger: Logger
 
     private init(
         module: PKCS11Module, token: TokenInfo, anchor: SessionHandle,
-        pool: ResourcePool<TokenSessionFactory>, acquireTimeout: Duration, executor: BlockingExecutor, logger: Logger
+        pool: ResourcePool<TokenSessionFactory>, acquireTimeout: Duration, pin: Secret, executor: BlockingExecutor,
+        logger: Logger
     ) {
         self.module = module
+        self.pin = pin
         self.token = token
         self.anchor = anchor
         self.pool = pool
@@ -49,7 +53,7 @@ public final class HSM: Sendable {
     public static func connect(_ configuration: HSMConfiguration, logger: Logger) async throws -> HSM {
         try configuration.pool.validate()
         let executor = BlockingExecutor(placement: configuration.placement)
-        let credentials = configuration.pin
+        let credentials = Secret(copying: configuration.pin)
         let opened: (PKCS11Module, TokenInfo, SessionHandle)
         do {
             opened = try await executor.run { () throws -> (PKCS11Module, TokenInfo, SessionHandle) in
@@ -86,7 +90,7 @@ public final class HSM: Sendable {
             ])
         return HSM(
             module: module, token: token, anchor: anchor, pool: pool, acquireTimeout: configuration.pool.acquireTimeout,
-            executor: executor, logger: logger)
+            pin: credentials, executor: executor, logger: logger)
     }
 
     /// Borrows a pooled session for the duration of `body`.
@@ -95,9 +99,11 @@ public final class HSM: Sendable {
     /// back to the pool on every path; when `body` fails with a session-lost or device-lost
     /// error the session is closed instead.
     ///
-    /// - Parameter idempotent: whether `body` is safe to run twice. When it is and it fails
-    ///   because its session was lost (`CKR_SESSION_HANDLE_INVALID`, `CKR_SESSION_CLOSED`),
-    ///   it is run once more on another session. Key creation and deletion pass `false`.
+    /// - Parameter idempotent: whether `body` is safe to run twice. When it is, a failure
+    ///   because its session was lost (`CKR_SESSION_HANDLE_INVALID`, `CKR_SESSION_CLOSED`)
+    ///   runs it once more on another session, and a failure because the token forgot the
+    ///   login (`CKR_USER_NOT_LOGGED_IN`) logs in again and runs it once more. Key creation
+    ///   and deletion pass `false`.
     /// - Throws: ``PoolError/acquireTimeout(_:)`` when no session frees up within
     ///   `acquireTimeout`, ``PoolError/shutdown`` after shutdown, or what `body` throws.
     public func withSession<R: Sendable>(
@@ -118,6 +124,18 @@ public final class HSM: Sendable {
             // The pool has closed the lost session; another one is likely fine.
             logger.warning("session lost; retrying once on another session", metadata: ["error": "\(error)"])
             return try await attempt()
+        } catch let error as PKCS11Error where idempotent && error.errorClass == .loginLost {
+            logger.warning("login lost; logging in again and retrying once", metadata: ["error": "\(error)"])
+            try await logIn()
+            return try await attempt()
+        }
+    }
+
+    /// Logs the application in again, on the anchor session.
+    private func logIn() async throws {
+        _ = try await executor.run { () throws -> Bool in
+            try self.anchorLock.withLock { _ in try Session(self.anchor).login(pin: self.pin) }
+            return true
         }
     }
 

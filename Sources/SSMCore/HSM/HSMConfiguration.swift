@@ -7,9 +7,10 @@ public struct HSMConfiguration: Sendable {
     public var modulePath: String
     /// Which token to use.
     public var token: TokenSelector
-    /// The user PIN. Never logged, and not kept by ``HSM`` after ``HSM/connect(_:logger:)``
-    /// returns: clear it then with `zeroize()` (Swift arrays are copy-on-write, so only the
-    /// last holder can clear the bytes in place).
+    /// The user PIN. Never logged. ``HSM/connect(_:logger:)`` keeps its own copy (a `Secret`,
+    /// zeroed when the HSM is released, used to log in again if the token forgets the login):
+    /// clear this array once it returns with `zeroize()` (Swift arrays are copy-on-write, so
+    /// only the last holder can clear the bytes in place).
     public var pin: [UInt8]
     /// Session pool settings.
     public var pool: PoolConfiguration
