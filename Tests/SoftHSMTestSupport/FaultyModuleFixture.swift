@@ -29,7 +29,7 @@ public final class FaultyModuleFixture {
     public init(environmentRules: String? = nil) throws {
         token = try SoftHSMToken.shared()
         let library = try FaultModuleBuild.library()
-        directory = try FaultModuleBuild.makeTemporaryDirectory("ssm-fault-test")
+        directory = try TestFiles.makeTemporaryDirectory("ssm-fault-test")
         libraryPath = directory + "/libfaulty_pkcs11.so"
         controlPath = directory + "/control"
         statsPath = directory + "/stats"
@@ -126,9 +126,9 @@ public enum FaultModuleBuild {
     private static let built: Result<String, any Error> = Result { try build() }
 
     private static func build() throws -> String {
-        let directory = try makeTemporaryDirectory("ssm-fault-build")
-        scheduleRemoval(of: directory)
-        let script = repositoryRoot.appendingPathComponent("scripts/build-fault-module.sh").path
+        let directory = try TestFiles.makeTemporaryDirectory("ssm-fault-build")
+        TestFiles.removeAtExit(directory)
+        let script = TestFiles.repositoryRoot.appendingPathComponent("scripts/build-fault-module.sh").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script, directory]
@@ -145,31 +145,5 @@ public enum FaultModuleBuild {
             )
         }
         return path
-    }
-
-    /// The repository root, three levels above this file (`Tests/SoftHSMTestSupport/…`).
-    private static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
-
-    public static func makeTemporaryDirectory(_ prefix: String) throws -> String {
-        let base = NSTemporaryDirectory().isEmpty ? "/tmp" : NSTemporaryDirectory()
-        let path = (base.hasSuffix("/") ? base : base + "/") + "\(prefix)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        return path
-    }
-
-    private static let directoryToRemove = Mutex<String?>(nil)
-
-    private static func scheduleRemoval(of directory: String) {
-        directoryToRemove.withLock { $0 = directory }
-        atexit {
-            if let directory = FaultModuleBuild.directoryToRemove.withLock({ $0 }) {
-                try? FileManager.default.removeItem(atPath: directory)
-            }
-        }
     }
 }

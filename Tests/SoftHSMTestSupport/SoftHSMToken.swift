@@ -77,11 +77,11 @@ public final class SoftHSMToken: Sendable {
         let environment = ProcessInfo.processInfo.environment
         let modulePath = environment["SSM_TEST_MODULE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "/usr/lib/softhsm/libsofthsm2.so"
-        let directory = try makeTemporaryDirectory()
+        let directory = try TestFiles.makeTemporaryDirectory("ssm-softhsm")
         if environment["SSM_TEST_KEEP_TOKEN"] == nil {
-            scheduleRemoval(of: directory)
+            TestFiles.removeAtExit(directory)
         }
-        let script = repositoryRoot.appendingPathComponent("scripts/softhsm-token.sh").path
+        let script = TestFiles.repositoryRoot.appendingPathComponent("scripts/softhsm-token.sh").path
         for label in ["ssm-test", "ssm-wrongpin"] {
             try run(script, [directory, label, "1234", "12345678"])
         }
@@ -95,27 +95,6 @@ public final class SoftHSMToken: Sendable {
         let keepAlive = try module.openSession(slot: token.slot)
         try Session(keepAlive).login(pin: Array("1234".utf8))
         return SoftHSMToken(modulePath: modulePath, directory: directory, module: module, keepAlive: keepAlive)
-    }
-
-    /// The repository root, three levels above this file (`Tests/SoftHSMTestSupport/…`).
-    private static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
-
-    private static func makeTemporaryDirectory() throws -> String {
-        let base = NSTemporaryDirectory().isEmpty ? "/tmp" : NSTemporaryDirectory()
-        var template = Array((base.hasSuffix("/") ? base : base + "/").utf8CString.dropLast())
-        template.append(contentsOf: "ssm-softhsm-XXXXXX".utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
-        }
-        guard let created else {
-            throw SoftHSMTokenError("cannot create a temporary directory under \(base): errno \(errno)")
-        }
-        return created
     }
 
     private static func run(_ script: String, _ arguments: [String]) throws {
@@ -142,18 +121,6 @@ public final class SoftHSMToken: Sendable {
             return
         }
         setenv("OPENSSL_CONF", directory + "/openssl.cnf", 1)
-    }
-
-    /// The directory to remove at process exit.
-    private static let directoryToRemove = Mutex<String?>(nil)
-
-    private static func scheduleRemoval(of directory: String) {
-        directoryToRemove.withLock { $0 = directory }
-        atexit {
-            if let directory = SoftHSMToken.directoryToRemove.withLock({ $0 }) {
-                try? FileManager.default.removeItem(atPath: directory)
-            }
-        }
     }
 }
 
