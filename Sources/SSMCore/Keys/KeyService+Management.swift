@@ -126,19 +126,11 @@ extension KeyService {
         }
     }
 
+    /// A value of the type's length (`SecretKeyType.lengthBytes`), as a 400-class error here
+    /// rather than the PKCS#11 layer's generic invalid argument.
     private static func checkKeyValue(_ value: [UInt8], type: SecretKeyType) throws {
-        let expected: [Int]
-        switch type {
-        case .aes: expected = [16, 24, 32]
-        case .des: expected = [8]
-        case .des3: expected = [24]
-        }
-        guard expected.contains(value.count) else {
-            let sizes = expected.map(String.init).joined(separator: ", ")
-            throw KeyServiceError.invalidKeySize("a \(type) key value must be \(sizes) bytes, got \(value.count)")
-        }
-        if case .aes(let bits) = type, bits != value.count * 8 {
-            throw KeyServiceError.invalidKeySize("an AES-\(bits) key value must be \(bits / 8) bytes, got \(value.count)")
+        guard value.count == type.lengthBytes else {
+            throw KeyServiceError.invalidKeySize("a \(type) key value must be \(type.lengthBytes) bytes, got \(value.count)")
         }
     }
 }
