@@ -74,10 +74,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `ssm bench`: the measurements (in-process ceilings, servers under wrk) and their reports.
+        .target(
+            name: "SSMBench",
+            dependencies: [
+                "PKCS11",
+                "SessionPool",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ssm",
             dependencies: [
                 "PKCS11",
+                "SSMBench",
                 "SSMCore",
                 "SSMServer",
                 "SessionPool",
@@ -107,6 +118,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSMBenchTests",
+            dependencies: ["SSMBench"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

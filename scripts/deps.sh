@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 
-packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc "$@")
+packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc wrk "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

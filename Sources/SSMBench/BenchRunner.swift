@@ -1,0 +1,168 @@
+import Foundation
+
+/// Runs every measurement of a ``BenchPlan`` and returns the results with the targets evaluated.
+///
+/// In order: the raw ceiling R and the pool's overhead in this process; then, for each pool
+/// size, an `ssm serve` child on the bench token — the reference size's server first, which
+/// also measures the HTTP ceiling H (`/health-check`) and memory — loaded by wrk on
+/// `/encrypt`, `/encrypt-pool` and `/decrypt` at every payload and concurrency.
+public struct BenchRunner: Sendable {
+    /// What to measure.
+    public var plan: BenchPlan
+    /// The token to work on.
+    public var token: BenchToken
+    /// The `ssm` executable started as the server (normally this process's own).
+    public var ssm: String
+    /// The wrk executable.
+    public var wrk: String
+    /// A scratch directory for the Lua script, request bodies and server logs.
+    public var workDirectory: String
+    /// Receives one line per step.
+    public var progress: @Sendable (String) -> Void
+
+    /// Creates a runner.
+    public init(
+        plan: BenchPlan, token: BenchToken, ssm: String, wrk: String, workDirectory: String,
+        progress: @escaping @Sendable (String) -> Void
+    ) {
+        self.plan = plan
+        self.token = token
+        self.ssm = ssm
+        self.wrk = wrk
+        self.workDirectory = workDirectory
+        self.progress = progress
+    }
+
+    /// Runs the plan.
+    public func run() async throws -> BenchResults {
+        let clock = ContinuousClock.now
+        raiseOpenFileLimit()
+        try token.ensureKey(ssm: ssm)
+        let loader = Wrk(executable: wrk, directory: workDirectory, threads: plan.loadThreads)
+        try loader.install()
+        var results = BenchResults(
+            started: Date.now.ISO8601Format(), elapsedSeconds: 0, machine: .current(wrk: wrk), plan: plan,
+            serverEnvironment: serverSettings(poolSize: plan.referencePoolSize))
+
+        progress("raw ceiling R: PKCS#11 in-process, 1 and \(plan.rawThreads) threads")
+        results.raw = try await RawCeiling(token: token, seconds: plan.inProcessSeconds)
+            .measure(payloads: plan.payloads, threadCounts: [1, plan.rawThreads])
+        for raw in results.raw {
+            progress("  \(raw.mechanism) \(raw.payload) B, \(raw.threads) thread(s): \(Format.rate(raw.operationsPerSecond)) ops/s")
+        }
+        progress("pool acquire + release")
+        results.pool = try await PoolOverhead(seconds: plan.inProcessSeconds, cores: results.machine.cores).measure()
+        for pool in results.pool {
+            progress("  \(pool.name) (\(pool.tasks) tasks, maxSize \(pool.maxSize)): \(Format.decimal(pool.nanosecondsPerOperation, 0)) ns/op")
+        }
+
+        let bodies = RequestBodies(directory: workDirectory)
+        let sizes = [plan.referencePoolSize] + plan.poolSizes.filter { $0 != plan.referencePoolSize }
+        var counter = HTTPPointCounter(total: plan.pointCount)
+        for (index, size) in sizes.enumerated() {
+            progress("server with pool.maxSize \(size)")
+            let port = try HTTPConnection.freePort()
+            let server = try await ServerProcess(
+                ssm: ssm, port: port,
+                environment: token.serverEnvironment(serverSettings(poolSize: size).merging(["SSM_SERVER_ADDRESS": "127.0.0.1:\(port)"]) { $1 }),
+                logPath: "\(workDirectory)/server-\(size).log")
+            do {
+                let started = server.memory().residentKiB
+                if index == 0 { try await bodies.prepare(payloads: plan.payloads, server: server) }
+                try await bodies.check(payloads: plan.payloads, server: server)
+                _ = try await loader.run(
+                    url: "http://127.0.0.1:\(port)/encrypt-pool", connections: 4, seconds: 1,
+                    bodyFile: bodies.encryptFile(payload: plan.smallestPayload))
+                var memory: MemoryResult?
+                if size == plan.referencePoolSize {
+                    try await Task.sleep(for: .milliseconds(500))
+                    let idle = server.memory().residentKiB
+                    for concurrency in plan.concurrency {
+                        let point = try await measure(loader, server, route: "/health-check", poolSize: size, payload: 0, concurrency: concurrency, body: nil, counter: &counter)
+                        results.http.append(point)
+                    }
+                    progress("  \(plan.keepAliveConnections) keep-alive connections")
+                    let keepAlive = try await server.keepAliveMemory(connections: plan.keepAliveConnections)
+                    memory = MemoryResult(
+                        poolSize: size, startedKiB: started, idleKiB: idle, keepAliveConnections: plan.keepAliveConnections,
+                        keepAliveKiB: keepAlive.residentKiB, keepAliveAnswered: keepAlive.answered, underLoadKiB: 0, peakKiB: 0)
+                    progress("  RSS: started \(started) KiB, idle \(idle) KiB, \(plan.keepAliveConnections) keep-alive \(keepAlive.residentKiB) KiB")
+                }
+                let sampler = MemorySampler(server)
+                for payload in plan.payloads {
+                    for route in ["/encrypt", "/encrypt-pool", "/decrypt"] {
+                        let body = route == "/decrypt" ? bodies.decryptFile(payload: payload) : bodies.encryptFile(payload: payload)
+                        for concurrency in plan.concurrency {
+                            results.http.append(
+                                try await measure(loader, server, route: route, poolSize: size, payload: payload, concurrency: concurrency, body: body, counter: &counter))
+                        }
+                    }
+                }
+                let underLoad = sampler.stop()
+                if var measured = memory {
+                    measured.underLoadKiB = underLoad
+                    measured.peakKiB = server.memory().peakKiB
+                    results.memory = measured
+                    progress("  RSS under load: \(underLoad) KiB (peak \(measured.peakKiB) KiB)")
+                }
+            } catch {
+                await server.stop()
+                throw BenchError("\(error)\nserver log:\n\(server.log())")
+            }
+            await server.stop()
+        }
+        results.targets = Targets.evaluate(results)
+        results.machine.loadAverageAtEnd = MachineInfo.loadAverage()
+        results.elapsedSeconds = (ContinuousClock.now - clock).inSeconds
+        return results
+    }
+
+    /// The `SSM_*` settings of the server with `pool.maxSize` `poolSize` (besides the token's and the address).
+    func serverSettings(poolSize: Int) -> [String: String] {
+        [
+            "SSM_POOL_MAX_SIZE": "\(poolSize)", "SSM_POOL_MIN_SIZE": "\(poolSize)",
+            "SSM_LOG_LEVEL": plan.serverLogLevel,
+        ]
+    }
+
+    private func measure(
+        _ loader: Wrk, _ server: ServerProcess, route: String, poolSize: Int, payload: Int, concurrency: Int, body: String?,
+        counter: inout HTTPPointCounter
+    ) async throws -> HTTPResult {
+        let report = try await loader.run(
+            url: "http://127.0.0.1:\(server.port)\(route)", connections: concurrency, seconds: plan.secondsPerPoint, bodyFile: body)
+        let seconds = report.durationMicroseconds / 1e6
+        let result = HTTPResult(
+            route: route, poolSize: poolSize, payload: payload, concurrency: concurrency,
+            requestsPerSecond: seconds > 0 ? Double(report.requests) / seconds : 0,
+            p50Milliseconds: report.p50Microseconds / 1000, p99Milliseconds: report.p99Microseconds / 1000,
+            meanMilliseconds: report.meanMicroseconds / 1000, maxMilliseconds: report.maxMicroseconds / 1000,
+            requests: report.requests, errors: report.errors)
+        counter.count += 1
+        progress(
+            "  [\(counter.count)/\(counter.total)] pool \(poolSize) \(route) \(Format.bytes(payload)) c=\(concurrency): "
+                + "\(Format.rate(result.requestsPerSecond)) req/s, p50 \(Format.milliseconds(result.p50Milliseconds)), "
+                + "p99 \(Format.milliseconds(result.p99Milliseconds))" + (result.errors > 0 ? ", \(result.errors) errors" : ""))
+        return result
+    }
+}
+
+/// Counts HTTP points for the progress lines.
+struct HTTPPointCounter {
+    var count = 0
+    let total: Int
+}
+
+extension BenchPlan {
+    /// HTTP points of the run: the trivial route at each concurrency, plus every route × payload ×
+    /// concurrency × pool size.
+    public var pointCount: Int {
+        concurrency.count + 3 * payloads.count * concurrency.count * poolSizes.count
+    }
+
+    /// About how long the run takes, in seconds (measurement time plus a few seconds per server).
+    public var estimatedSeconds: Int {
+        Int(Double((payloads.count + 1) * 2 + 3) * inProcessSeconds)
+            + pointCount * (secondsPerPoint + 1) + poolSizes.count * 4 + 5
+    }
+}

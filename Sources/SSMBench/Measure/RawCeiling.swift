@@ -1,0 +1,91 @@
+import Foundation
+import PKCS11
+import Synchronization
+
+/// The raw ceiling R: PKCS#11 encryption in this process, through the typed `PKCS11` layer,
+/// without HTTP — each thread on its own reused session, with the key handle found once.
+///
+/// One operation is what `/encrypt-pool` asks of the module: `C_EncryptInit` and a single-part
+/// `C_Encrypt` (a size query, then the call) of the plaintext.
+struct RawCeiling {
+    let token: BenchToken
+    let seconds: Double
+
+    /// The mechanisms measured: the routes' AES-256-CBC for every payload, and AES-256-GCM for
+    /// the smallest one (the mechanism of the reference figures in docs/performance.md).
+    func measure(payloads: [Int], threadCounts: [Int]) async throws -> [RawResult] {
+        let token = self.token
+        let seconds = self.seconds
+        return try await onOwnThread { () throws -> [RawResult] in
+            setenv("SOFTHSM2_CONF", token.configurationPath, 1)
+            let module = try PKCS11Module.load(path: token.modulePath)
+            defer { module.finalize() }
+            let slot = try module.selectToken(.label(token.label)).slot
+            // The anchor keeps the login for the other sessions (login state is per token).
+            let anchor = try module.openSession(slot: slot)
+            defer { try? anchor.close() }
+            try Session(anchor).login(pin: token.pin)
+            guard let key = try Session(anchor).findSecretKeys(label: BenchToken.keyLabel).first else {
+                throw BenchError("no key \(BenchToken.keyLabel) on token \(token.label)")
+            }
+            var cases: [(String, Int)] = payloads.map { ("CKM_AES_CBC_PAD", $0) }
+            if let smallest = payloads.min() { cases.append(("CKM_AES_GCM", smallest)) }
+            var results: [RawResult] = []
+            for (mechanism, payload) in cases {
+                for threads in threadCounts {
+                    results.append(
+                        try Self.run(
+                            module: module, slot: slot, key: key, mechanism: mechanism, payload: payload, threads: threads,
+                            seconds: seconds))
+                }
+            }
+            return results
+        }
+    }
+
+    /// `threads` threads encrypting `payload` bytes for `seconds` each.
+    private static func run(
+        module: PKCS11Module, slot: SlotID, key: ObjectHandle, mechanism name: String, payload: Int, threads: Int,
+        seconds: Double
+    ) throws -> RawResult {
+        let counts = Mutex<[(operations: Int, seconds: Double)]>([])
+        let failure = Mutex<String?>(nil)
+        let group = DispatchGroup()
+        let data = (0..<payload).map { UInt8(truncatingIfNeeded: $0) }
+        let mechanism: Mechanism =
+            name == "CKM_AES_GCM"
+            ? .aesGCM(iv: [UInt8](repeating: 7, count: 12)) : .aesCBCPad(iv: [UInt8](repeating: 7, count: 16))
+        for _ in 0..<threads {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                do {
+                    let handle = try module.openSession(slot: slot)
+                    defer { try? handle.close() }
+                    let session = Session(handle)
+                    _ = try session.encrypt(mechanism, key: key, data: data)  // warm
+                    let start = ContinuousClock.now
+                    let deadline = start + .milliseconds(Int(seconds * 1000))
+                    var operations = 0
+                    var now = start
+                    while now < deadline {
+                        for _ in 0..<8 { _ = try session.encrypt(mechanism, key: key, data: data) }
+                        operations += 8
+                        now = ContinuousClock.now
+                    }
+                    counts.withLock { $0.append((operations, (now - start).inSeconds)) }
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
+                }
+            }
+            thread.start()
+        }
+        group.wait()
+        if let message = failure.withLock({ $0 }) { throw BenchError("raw ceiling (\(name), \(payload) B): \(message)") }
+        let perThread = counts.withLock { $0 }
+        let total = perThread.reduce(0.0) { $0 + Double($1.operations) / $1.seconds }
+        return RawResult(
+            mechanism: name, payload: payload, threads: threads, operationsPerSecond: total,
+            microsecondsPerOperation: Double(threads) / total * 1e6)
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Writes a run's results folder: `results.md`, `results.json` and `chart.svg`.
+public enum BenchReport {
+    /// The files written, relative to the folder.
+    public static let files = ["results.md", "results.json", "chart.svg"]
+
+    /// Writes the three files into `directory` (created if needed).
+    public static func write(_ results: BenchResults, to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(results).write(to: URL(fileURLWithPath: directory + "/results.json"))
+        try MarkdownReport.render(results).write(toFile: directory + "/results.md", atomically: true, encoding: .utf8)
+        try SVGChart.render(results).write(toFile: directory + "/chart.svg", atomically: true, encoding: .utf8)
+    }
+}

@@ -1,0 +1,96 @@
+/// `results.md`: the run's figures as Markdown tables, targets first.
+enum MarkdownReport {
+    static let routes = ["/encrypt", "/encrypt-pool", "/decrypt"]
+
+    static func render(_ results: BenchResults) -> String {
+        let plan = results.plan
+        let machine = results.machine
+        var lines: [String] = [
+            "# ssm bench, \(results.started)", "",
+            "- **Machine:** \(machine.cpu), \(machine.cores) cores, \(machine.memoryMiB / 1024) GiB, \(machine.kernel); "
+                + "\(machine.softHSM.isEmpty ? "" : "SoftHSM \(machine.softHSM); ")\(machine.wrk).",
+            "- **Load average** (1/5/15 min) at start \(machine.loadAverageAtStart), at end \(machine.loadAverageAtEnd).",
+            "- **Plan:** payloads \(plan.payloads.map(Format.bytes).joined(separator: ", ")); concurrency "
+                + "\(plan.concurrency.map(String.init).joined(separator: ", ")); pool sizes "
+                + "\(plan.poolSizes.map(String.init).joined(separator: ", ")); \(plan.secondsPerPoint) s per HTTP point "
+                + "(wrk, \(plan.loadThreads) thread, closed loop); in-process measurements \(Format.decimal(plan.inProcessSeconds, 1)) s each; "
+                + "server log level `\(plan.serverLogLevel)`, `pool.minSize` = `pool.maxSize`.",
+            "- **Took** \(Int(results.elapsedSeconds / 60)) min \(Int(results.elapsedSeconds) % 60) s.", "",
+            "## Targets", "",
+            "| target | requirement | measured | verdict | from |", "|---|---|---|---|---|",
+        ]
+        for target in results.targets {
+            let value = target.value.map { Format.decimal($0, target.unit == "x" ? 2 : (target.unit == "ns" ? 0 : 2)) + " " + target.unit } ?? "–"
+            let verdict = target.verdict == "pass" ? "**pass**" : (target.verdict == "fail" ? "**FAIL**" : "n/a")
+            lines.append("| \(target.name) | \(target.requirement) | \(value) | \(verdict) | \(target.detail) |")
+        }
+        lines += [
+            "", "## Raw ceiling R: PKCS#11 in-process", "",
+            "Encryptions through the typed `PKCS11` layer, without HTTP: each thread on its own reused session, the key handle found once.", "",
+            "| mechanism | payload | threads | ops/s | µs/op per thread |", "|---|---|---|---|---|",
+        ]
+        for raw in results.raw {
+            lines.append(
+                "| \(raw.mechanism) | \(Format.bytes(raw.payload)) | \(raw.threads) | \(Format.rate(raw.operationsPerSecond)) | "
+                    + "\(Format.decimal(raw.microsecondsPerOperation, 1)) |")
+        }
+        lines += ["", "## HTTP ceiling H: `GET /health-check`", "", "| concurrency | req/s | p50 | p99 | errors |", "|---|---|---|---|---|"]
+        for point in results.http where point.route == "/health-check" {
+            lines.append(
+                "| \(point.concurrency) | \(Format.rate(point.requestsPerSecond)) | \(Format.milliseconds(point.p50Milliseconds)) | "
+                    + "\(Format.milliseconds(point.p99Milliseconds)) | \(point.errors) |")
+        }
+        let sizes = [plan.referencePoolSize] + plan.poolSizes.filter { $0 != plan.referencePoolSize }
+        for size in sizes {
+            lines += ["", "## Crypto routes, `pool.maxSize` \(size)\(size == plan.referencePoolSize ? " (reference)" : "")"]
+            for payload in plan.payloads {
+                lines += ["", "### \(Format.bytes(payload))", "", routeHeader(), routeRule()]
+                for concurrency in plan.concurrency {
+                    var cells = ["\(concurrency)"]
+                    for route in routes {
+                        if let point = results.http.first(where: {
+                            $0.route == route && $0.poolSize == size && $0.payload == payload && $0.concurrency == concurrency
+                        }) {
+                            cells += [
+                                Format.rate(point.requestsPerSecond) + (point.errors > 0 ? " (\(point.errors) errors)" : ""),
+                                Format.milliseconds(point.p50Milliseconds), Format.milliseconds(point.p99Milliseconds),
+                            ]
+                        } else {
+                            cells += ["–", "–", "–"]
+                        }
+                    }
+                    lines.append("| " + cells.joined(separator: " | ") + " |")
+                }
+            }
+        }
+        lines += [
+            "", "## Pool acquire + release", "",
+            "`ResourcePool.withResource` with an in-memory factory and an empty body; wall-clock time / all tasks' operations.", "",
+            "| case | tasks | maxSize | ns/op | operations |", "|---|---|---|---|---|",
+        ]
+        for pool in results.pool {
+            lines.append(
+                "| \(pool.name) | \(pool.tasks) | \(pool.maxSize) | \(Format.decimal(pool.nanosecondsPerOperation, 0)) | \(pool.operations) |")
+        }
+        if let memory = results.memory {
+            lines += [
+                "", "## Server memory (VmRSS), `pool.maxSize` \(memory.poolSize)", "", "| state | RSS |", "|---|---|",
+                "| ready, before any request | \(Format.mebibytes(memory.startedKiB)) |",
+                "| idle after warm-up | \(Format.mebibytes(memory.idleKiB)) |",
+                "| \(memory.keepAliveConnections) idle keep-alive connections (\(memory.keepAliveAnswered) answered again) | \(Format.mebibytes(memory.keepAliveKiB)) |",
+                "| highest under load (crypto routes) | \(Format.mebibytes(memory.underLoadKiB)) |",
+                "| peak (VmHWM) at the end | \(Format.mebibytes(memory.peakKiB)) |",
+            ]
+        }
+        lines += ["", "![Throughput and p99 latency against concurrency](chart.svg)", ""]
+        return lines.joined(separator: "\n")
+    }
+
+    private static func routeHeader() -> String {
+        "| concurrency | " + routes.map { "\($0) req/s | p50 | p99" }.joined(separator: " | ") + " |"
+    }
+
+    private static func routeRule() -> String {
+        "|---|" + String(repeating: "---|", count: routes.count * 3)
+    }
+}

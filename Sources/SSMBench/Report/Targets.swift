@@ -1,0 +1,100 @@
+/// The targets of issue 4, each evaluated as a ratio (or a bound) on figures of the same run.
+enum Targets {
+    static func evaluate(_ results: BenchResults) -> [TargetResult] {
+        let plan = results.plan
+        let payload = plan.smallestPayload
+        let size = plan.referencePoolSize
+        let http = results.http
+        func best(_ route: String, poolSize: Int? = nil, payload: Int) -> HTTPResult? {
+            http.filter { $0.route == route && $0.payload == payload && (poolSize == nil || $0.poolSize == poolSize) }
+                .max { $0.requestsPerSecond < $1.requestsPerSecond }
+        }
+        func point(_ route: String, concurrency: Int) -> HTTPResult? {
+            http.first { $0.route == route && $0.payload == payload && $0.poolSize == size && $0.concurrency == concurrency }
+        }
+        var targets: [TargetResult] = []
+
+        // 1. /encrypt-pool at the combined ceiling of HTTP and PKCS#11.
+        let h = http.filter { $0.route == "/health-check" }.max { $0.requestsPerSecond < $1.requestsPerSecond }
+        let r = results.raw.filter { $0.mechanism == "CKM_AES_CBC_PAD" && $0.payload == payload }
+            .max { $0.operationsPerSecond < $1.operationsPerSecond }
+        if let h, let r, let pool = best("/encrypt-pool", payload: payload) {
+            let bound = 1 / (1 / h.requestsPerSecond + 1 / r.operationsPerSecond)
+            let ratio = pool.requestsPerSecond / bound
+            targets.append(
+                TargetResult(
+                    name: "/encrypt-pool \(Format.bytes(payload)) throughput vs 1/(1/H + 1/R)", requirement: ">= 0.9",
+                    value: ratio, unit: "x",
+                    detail: "best /encrypt-pool \(Format.rate(pool.requestsPerSecond)) req/s (pool \(pool.poolSize), c=\(pool.concurrency)); "
+                        + "H \(Format.rate(h.requestsPerSecond)) req/s (c=\(h.concurrency)); R \(Format.rate(r.operationsPerSecond)) ops/s "
+                        + "(\(r.threads) threads); 1/(1/H + 1/R) = \(Format.rate(bound)) req/s",
+                    verdict: ratio >= 0.9 ? "pass" : "fail"))
+        } else {
+            targets.append(missing("/encrypt-pool \(Format.bytes(payload)) throughput vs 1/(1/H + 1/R)", ">= 0.9", "x"))
+        }
+
+        // 2. Latency.
+        for (concurrency, limit) in [(4, 1.0), (64, 5.0)] {
+            let name = "/encrypt-pool \(Format.bytes(payload)) p99 at concurrency \(concurrency)"
+            if let measured = point("/encrypt-pool", concurrency: concurrency) {
+                targets.append(
+                    TargetResult(
+                        name: name, requirement: "<= \(Format.decimal(limit, 0)) ms", value: measured.p99Milliseconds, unit: "ms",
+                        detail: "pool \(size); p50 \(Format.milliseconds(measured.p50Milliseconds)), "
+                            + "\(Format.rate(measured.requestsPerSecond)) req/s",
+                        verdict: measured.p99Milliseconds <= limit ? "pass" : "fail"))
+            } else {
+                targets.append(missing(name, "<= \(Format.decimal(limit, 0)) ms", "ms"))
+            }
+        }
+
+        // 3. Pool overhead.
+        if let uncontended = results.pool.first(where: { $0.name == "uncontended" }) {
+            targets.append(
+                TargetResult(
+                    name: "pool acquire + release, uncontended", requirement: "<= 250 ns",
+                    value: uncontended.nanosecondsPerOperation, unit: "ns",
+                    detail: "ResourcePool.withResource, in-memory factory, one task",
+                    verdict: uncontended.nanosecondsPerOperation <= 250 ? "pass" : "fail"))
+        }
+
+        // 4. Memory.
+        if let memory = results.memory {
+            let idle = Double(memory.idleKiB) / 1024
+            let growth = Double(memory.keepAliveKiB - memory.idleKiB) / 1024
+            targets.append(
+                TargetResult(
+                    name: "server RSS idle", requirement: "<= 40 MiB", value: idle, unit: "MiB",
+                    detail: "pool \(memory.poolSize), after warm-up, no connection open", verdict: idle <= 40 ? "pass" : "fail"))
+            targets.append(
+                TargetResult(
+                    name: "RSS growth with \(memory.keepAliveConnections) keep-alive connections", requirement: "<= 10 MiB",
+                    value: growth, unit: "MiB",
+                    detail: "\(Format.mebibytes(memory.keepAliveKiB)) with them open, \(memory.keepAliveAnswered) answered again",
+                    verdict: growth <= 10 && memory.keepAliveAnswered == memory.keepAliveConnections ? "pass" : "fail"))
+        } else {
+            targets.append(missing("server RSS idle", "<= 40 MiB", "MiB"))
+        }
+
+        // 5. Pooling pays.
+        if let pool = best("/encrypt-pool", poolSize: size, payload: payload),
+            let perRequest = best("/encrypt", poolSize: size, payload: payload)
+        {
+            let ratio = pool.requestsPerSecond / perRequest.requestsPerSecond
+            targets.append(
+                TargetResult(
+                    name: "/encrypt-pool vs /encrypt throughput (\(Format.bytes(payload)))", requirement: ">= 1.5", value: ratio,
+                    unit: "x",
+                    detail: "pool \(size); best of each: /encrypt-pool \(Format.rate(pool.requestsPerSecond)) req/s (c=\(pool.concurrency)), "
+                        + "/encrypt \(Format.rate(perRequest.requestsPerSecond)) req/s (c=\(perRequest.concurrency))",
+                    verdict: ratio >= 1.5 ? "pass" : "fail"))
+        } else {
+            targets.append(missing("/encrypt-pool vs /encrypt throughput", ">= 1.5", "x"))
+        }
+        return targets
+    }
+
+    private static func missing(_ name: String, _ requirement: String, _ unit: String) -> TargetResult {
+        TargetResult(name: name, requirement: requirement, value: nil, unit: unit, detail: "not measured in this run", verdict: "n/a")
+    }
+}

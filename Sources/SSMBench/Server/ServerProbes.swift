@@ -1,0 +1,72 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a server's resident set size every 100 ms on a thread of its own and keeps the highest.
+final class MemorySampler: Sendable {
+    private let highest = Atomic<Int>(0)
+    private let running = Atomic<Bool>(true)
+
+    init(_ server: ServerProcess) {
+        let thread = Thread { [self] in sample(server) }
+        thread.start()
+    }
+
+    private func sample(_ server: ServerProcess) {
+        while running.load(ordering: .relaxed) {
+            _ = highest.max(server.memory().residentKiB, ordering: .relaxed)
+            usleep(100_000)
+        }
+    }
+
+    /// Stops sampling; the highest reading, in KiB.
+    func stop() -> Int {
+        running.store(false, ordering: .relaxed)
+        return highest.load(ordering: .relaxed)
+    }
+}
+
+extension ServerProcess {
+    /// Opens `count` connections, sends one request on each and keeps them all open; after a
+    /// second reads the server's memory; then asks again on each (counting those that answer)
+    /// and closes them.
+    func keepAliveMemory(connections count: Int) async throws -> (residentKiB: Int, answered: Int) {
+        let port = self.port
+        return try await onOwnThread { [self] () throws -> (residentKiB: Int, answered: Int) in
+            var connections: [HTTPConnection] = []
+            connections.reserveCapacity(count)
+            for _ in 0..<count {
+                let connection = try HTTPConnection(port: port)
+                guard try connection.request("GET", "/health-check").status == 200 else {
+                    throw BenchError("/health-check did not answer 200 on a keep-alive connection")
+                }
+                connections.append(connection)
+            }
+            usleep(1_000_000)
+            let resident = self.memory().residentKiB
+            var answered = 0
+            for connection in connections where (try? connection.request("GET", "/health-check").status) == 200 {
+                answered += 1
+            }
+            return (resident, answered)
+        }
+    }
+
+    /// One blocking request on a fresh connection.
+    func request(_ method: String, _ path: String, json body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
+        let port = self.port
+        return try await onOwnThread { try HTTPConnection(port: port).request(method, path, json: body) }
+    }
+}
+
+/// Lets this process (and the servers it starts, which inherit it) open as many files as allowed:
+/// 1,000 keep-alive connections need more than the usual soft limit of 1,024 descriptors.
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}

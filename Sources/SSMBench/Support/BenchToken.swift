@@ -1,0 +1,83 @@
+import Foundation
+
+/// The SoftHSM token the bench works on: a directory with `softhsm2.conf` and `tokens/`,
+/// created (with the token) when missing, with SSM's AES-256 key `KEY_ENCRYPTION_AES256` id 1.
+public struct BenchToken: Sendable {
+    /// PKCS#11 module path.
+    public var modulePath: String
+    /// The token directory.
+    public var directory: String
+    /// The token label.
+    public var label: String
+    /// The user PIN.
+    public var pin: String
+    /// Whether the bench created `directory` and removes it at the end.
+    public var temporary: Bool
+
+    /// The key every crypto measurement uses (algorithm 1, AES-256-CBC).
+    public static let keyLabel = "KEY_ENCRYPTION_AES256"
+
+    /// `SOFTHSM2_CONF` for this token.
+    public var configurationPath: String { directory + "/softhsm2.conf" }
+
+    /// Uses the token `label` in `directory`, creating the directory, its configuration and
+    /// the token when missing; a nil `directory` is a new temporary one.
+    public static func prepare(directory: String?, label: String, pin: String, modulePath: String) throws -> BenchToken {
+        let temporary = directory == nil
+        let path = try directory ?? BenchFiles.makeTemporaryDirectory("ssm-bench-token")
+        try FileManager.default.createDirectory(atPath: path + "/tokens", withIntermediateDirectories: true)
+        let token = BenchToken(modulePath: modulePath, directory: path, label: label, pin: pin, temporary: temporary)
+        if !FileManager.default.fileExists(atPath: token.configurationPath) {
+            let configuration = """
+                # SoftHSM configuration written by ssm bench
+                directories.tokendir = \(path)/tokens
+                objectstore.backend = file
+                log.level = ERROR
+                slots.removable = false
+
+                """
+            try configuration.write(toFile: token.configurationPath, atomically: true, encoding: .utf8)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOFTHSM2_CONF"] = token.configurationPath
+        let slots = try Subprocess.run("softhsm2-util", ["--show-slots"], environment: environment)
+        let present = slots.output.split(separator: "\n").contains { line in
+            let field = line.trimmingCharacters(in: .whitespaces)
+            return field.hasPrefix("Label:") && field.dropFirst("Label:".count).trimmingCharacters(in: .whitespaces) == label
+        }
+        if !present {
+            let created = try Subprocess.run(
+                "softhsm2-util", ["--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "12345678"],
+                environment: environment)
+            guard created.status == 0 else {
+                throw BenchError("softhsm2-util --init-token failed: \(created.output)")
+            }
+        }
+        return token
+    }
+
+    /// The environment for `ssm` child processes on this token (`SSM_*` variables of the
+    /// caller's environment are dropped, so only the bench's settings apply).
+    public func serverEnvironment(_ settings: [String: String]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SSM_") }
+        environment["SOFTHSM2_CONF"] = configurationPath
+        environment["SSM_PKCS11_MODULE_PATH"] = modulePath
+        environment["SSM_PKCS11_TOKEN_LABEL"] = label
+        environment["SSM_PKCS11_PIN"] = pin
+        environment.merge(settings) { _, new in new }
+        return environment
+    }
+
+    /// Generates the bench key with `ssm keys generate` (the daemon's own code path) unless present.
+    public func ensureKey(ssm: String) throws {
+        let result = try Subprocess.run(
+            ssm, ["keys", "generate", "--type", "aes256", "--id", "1", "--if-missing"],
+            environment: serverEnvironment(["SSM_LOG_LEVEL": "error"]))
+        guard result.status == 0 else { throw BenchError("ssm keys generate failed: \(result.output)") }
+    }
+
+    /// Removes the directory if the bench created it.
+    public func removeIfTemporary() {
+        if temporary { try? FileManager.default.removeItem(atPath: directory) }
+    }
+}

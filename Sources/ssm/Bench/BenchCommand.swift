@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import SSMBench
+
+/// `ssm bench`: measures ssm against the machine's own ceilings and writes a results folder.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput, latency, pool overhead and memory; write results.md, results.json and chart.svg.",
+        discussion: """
+            Starts `ssm serve` children on a SoftHSM token (a new one in a temporary directory unless \
+            --token-dir is given) and loads them with wrk. The full run takes about 11 minutes on two \
+            cores; --quick takes about 20 seconds. See docs/performance.md.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "Results folder (default: docs/bench/<date>).")
+    var output: String?
+
+    @Flag(help: "Tiny run: 64 B, concurrency 1 and 4, pool size 4, 1 s per point.")
+    var quick = false
+
+    @Option(help: "Seconds per HTTP measurement point (default 4; 1 with --quick).")
+    var duration: Int?
+
+    @Option(help: "Plaintext sizes in bytes, comma-separated (default 64,1024,65536).")
+    var payloads: String?
+
+    @Option(help: "Connection counts, comma-separated (default 1,4,32,64).")
+    var concurrency: String?
+
+    @Option(help: "Pool sizes (pool.maxSize), comma-separated (default 10,4,2,1).")
+    var poolSizes: String?
+
+    @Option(help: "Idle keep-alive connections for the memory reading (default 1000).")
+    var keepAlive: Int?
+
+    @Option(help: "log.level of the servers under test.")
+    var logLevel = "warning"
+
+    @Option(help: "SoftHSM token directory (holds softhsm2.conf; the token is created if missing).")
+    var tokenDir: String?
+
+    @Option(help: "Token label.")
+    var tokenLabel = "ssm-bench"
+
+    @Option(help: "User PIN of the token.")
+    var pin = "1234"
+
+    @Option(help: "PKCS#11 module.")
+    var module = "/usr/lib/softhsm/libsofthsm2.so"
+
+    @Option(help: "wrk executable.")
+    var wrk = "wrk"
+
+    func run() async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var plan = quick ? BenchPlan.quick(cores: cores) : BenchPlan.full(cores: cores)
+        if let duration { plan.secondsPerPoint = duration }
+        if let payloads { plan.payloads = try Self.list(payloads, "--payloads") }
+        if let concurrency { plan.concurrency = try Self.list(concurrency, "--concurrency") }
+        if let poolSizes { plan.poolSizes = try Self.list(poolSizes, "--pool-sizes") }
+        if let keepAlive { plan.keepAliveConnections = keepAlive }
+        plan.serverLogLevel = logLevel
+        if let problem = plan.problem() { throw ValidationError(problem) }
+        guard let wrkPath = BenchFiles.locate(wrk) else {
+            throw ValidationError("\(wrk) not found: install wrk (scripts/deps.sh installs it) or pass --wrk PATH")
+        }
+        let folder = output ?? "docs/bench/\(Date.now.ISO8601Format(.iso8601.year().month().day()))"
+        let work = try BenchFiles.makeTemporaryDirectory("ssm-bench-work")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let token = try BenchToken.prepare(directory: tokenDir, label: tokenLabel, pin: pin, modulePath: module)
+        defer { token.removeIfTemporary() }
+        let minutes = plan.estimatedSeconds / 60
+        Self.say("ssm bench: \(plan.pointCount) HTTP points, about \(minutes > 0 ? "\(minutes) min" : "\(plan.estimatedSeconds) s"); results in \(folder)")
+        let runner = BenchRunner(
+            plan: plan, token: token, ssm: try Self.ownExecutable(), wrk: wrkPath, workDirectory: work,
+            progress: { Self.say($0) })
+        let results = try await runner.run()
+        try BenchReport.write(results, to: folder)
+        for target in results.targets {
+            Self.say("\(target.verdict.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0))  \(target.name): \(target.detail)")
+        }
+        Self.say("wrote \(BenchReport.files.map { "\(folder)/\($0)" }.joined(separator: ", "))")
+    }
+
+    private static func say(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    private static func list(_ text: String, _ name: String) throws -> [Int] {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("\(name) must be comma-separated integers, got '\(text)'")
+        }
+        return values.compactMap { $0 }
+    }
+
+    /// This executable, started again as `ssm serve` and `ssm keys generate`.
+    private static func ownExecutable() throws -> String {
+        try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import SSMBench
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `ssm bench --quick` runs end to end (its own SoftHSM token, `ssm serve` children, wrk) and
+/// writes its three files with the expected structure. Nothing here is timed: the figures are
+/// only checked to exist and be positive.
+@Suite("ssm bench")
+struct BenchCommandTests {
+    @Test("--quick writes results.md, results.json and chart.svg")
+    func quickRun() throws {
+        let output = try BenchFiles.makeTemporaryDirectory("ssm-bench-test")
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let run = try BenchProcess.run(["bench", "--quick", "--keep-alive", "200", "--output", output])
+        #expect(run.status == 0, "ssm bench failed:\n\(run.output)")
+        guard run.status == 0 else { return }
+
+        // results.json: every section of a quick plan, with figures.
+        let data = try Data(contentsOf: URL(fileURLWithPath: output + "/results.json"))
+        let results = try JSONDecoder().decode(BenchResults.self, from: data)
+        #expect(results.plan.payloads == [64] && results.plan.concurrency == [1, 4] && results.plan.poolSizes == [4])
+        let cbc = results.raw.filter { $0.mechanism == "CKM_AES_CBC_PAD" && $0.payload == 64 }
+        #expect(cbc.map(\.threads).sorted() == [1, results.plan.rawThreads].sorted())
+        #expect(results.raw.allSatisfy { $0.operationsPerSecond > 0 })
+        for route in ["/health-check", "/encrypt", "/encrypt-pool", "/decrypt"] {
+            let points = results.http.filter { $0.route == route }
+            #expect(points.map(\.concurrency).sorted() == [1, 4], "\(route)")
+            #expect(points.allSatisfy { $0.requests > 0 && $0.errors == 0 && $0.p99Milliseconds >= $0.p50Milliseconds }, "\(route)")
+        }
+        #expect(results.pool.map(\.name) == ["uncontended", "contended", "waiting"])
+        #expect(results.pool.allSatisfy { $0.nanosecondsPerOperation > 0 && $0.operations > 0 })
+        let memory = try #require(results.memory)
+        #expect(memory.idleKiB > 0 && memory.keepAliveKiB > 0 && memory.underLoadKiB > 0)
+        #expect(memory.keepAliveConnections == 200 && memory.keepAliveAnswered == 200)
+        #expect(results.targets.count == 7)
+        #expect(results.targets.allSatisfy { ["pass", "fail", "n/a"].contains($0.verdict) })
+        // Concurrency 64 is not in a quick plan: its latency target cannot be judged.
+        #expect(results.targets.first { $0.name.contains("concurrency 64") }?.verdict == "n/a")
+        #expect(results.targets.first { $0.name.contains("concurrency 4") }?.value != nil)
+
+        // results.md: the sections, a verdict per target, a table row per concurrency.
+        let markdown = try String(contentsOfFile: output + "/results.md", encoding: .utf8)
+        for heading in [
+            "## Targets", "## Raw ceiling R", "## HTTP ceiling H", "## Crypto routes, `pool.maxSize` 4", "### 64 B",
+            "## Pool acquire + release", "## Server memory", "](chart.svg)",
+        ] {
+            #expect(markdown.contains(heading), "results.md lacks \(heading)")
+        }
+        let targetRows = markdown.split(separator: "\n").filter { $0.contains("**pass**") || $0.contains("**FAIL**") || $0.contains("| n/a |") }
+        #expect(targetRows.count == 7)
+
+        // chart.svg: well-formed XML, a line per route in each of the two panels.
+        let svg = try String(contentsOfFile: output + "/chart.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 6)
+        #expect(XMLParser(data: Data(svg.utf8)).parse())
+    }
+
+    @Test("a bad plan is refused before anything starts")
+    func badPlan() throws {
+        let run = try BenchProcess.run(["bench", "--quick", "--concurrency", "0", "--output", "/nonexistent/never-written"])
+        #expect(run.status != 0)
+        #expect(run.output.contains("concurrency must be 1 ... 4096"))
+    }
+}
+
+/// The `ssm` executable built beside this test binary, run to completion (bounded: killed after 5 minutes).
+enum BenchProcess {
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let directory = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let ssm = URL(fileURLWithPath: directory).deletingLastPathComponent().appendingPathComponent("ssm").path
+        guard FileManager.default.isExecutableFile(atPath: ssm) else {
+            throw BenchTestError(description: "no ssm executable at \(ssm): build it first (swift build --build-tests)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ssm)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        watchdog.cancel()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+struct BenchTestError: Error, CustomStringConvertible {
+    let description: String
+}
