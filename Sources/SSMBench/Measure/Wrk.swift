@@ -58,8 +58,7 @@ struct Wrk {
 
     /// Loads `url` with `connections` connections for `seconds`, POSTing `bodyFile` when given.
     func run(url: String, connections: Int, seconds: Int, bodyFile: String?) async throws -> Report {
-        var environment = ProcessInfo.processInfo.environment
-        environment["WRK_BODY_FILE"] = bodyFile ?? ""
+        let environment = ProcessInfo.processInfo.environment.merging(["WRK_BODY_FILE": bodyFile ?? ""]) { $1 }
         let arguments = [
             "-t\(min(threads, connections))", "-c\(connections)", "-d\(seconds)s", "--timeout", "10s", "--latency",
             "-s", scriptPath, url,

@@ -17,7 +17,7 @@ final class ServerProcess: Sendable {
     /// Starts `ssm serve` with `environment` (which must set `SSM_SERVER_ADDRESS` to `127.0.0.1:port`)
     /// and waits until `/ready` answers 200 (at most 30 s).
     init(ssm: String, port: Int, environment: [String: String], logPath: String) async throws {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot write \(logPath)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ssm)

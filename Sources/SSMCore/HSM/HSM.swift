@@ -134,9 +134,23 @@ public final class HSM: Sendable {
     /// Logs the application in again, on the anchor session.
     private func logIn() async throws {
         _ = try await executor.run { () throws -> Bool in
-            try self.anchorLock.withLock { _ in try Session(self.anchor).login(pin: self.pin) }
+            try self.anchorLock.withLock { _ in try Self.logIn(self.anchor, pin: self.pin) }
             return true
         }
+    }
+
+    /// `C_Login` on `anchor`. This and ``state(of:)`` are functions of their own because Swift
+    /// 6.3.1's optimizer crashes ("Cannot initialize a nonCopyable type with a guaranteed value")
+    /// when it inlines a `Session` made inside a `Mutex.withLock` closure (release builds only).
+    @inline(never)
+    private static func logIn(_ anchor: SessionHandle, pin: Secret) throws {
+        try Session(anchor).login(pin: pin)
+    }
+
+    /// `C_GetSessionInfo`'s state of `anchor` (see ``logIn(_:pin:)``).
+    @inline(never)
+    private static func state(of anchor: SessionHandle) throws -> SessionState {
+        try Session(anchor).info().state
     }
 
     /// Opens a session for `body` alone and closes it afterwards, bypassing the session pool
@@ -165,7 +179,7 @@ public final class HSM: Sendable {
     /// Whether the anchor session is open and logged in (the readiness condition).
     public func isReady() async -> Bool {
         let state = try? await executor.run { () throws -> SessionState in
-            try self.anchorLock.withLock { _ in try Session(self.anchor).info().state }
+            try self.anchorLock.withLock { _ in try Self.state(of: self.anchor) }
         }
         switch state {
         case .readWriteUser?, .readOnlyUser?: return true
