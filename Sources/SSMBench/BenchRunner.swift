@@ -48,7 +48,7 @@ public struct BenchRunner: Sendable {
         results.raw = try await RawCeiling(token: token, seconds: plan.inProcessSeconds)
             .measure(payloads: plan.payloads, threadCounts: [1, plan.rawThreads])
         for raw in results.raw {
-            progress("  \(raw.mechanism) \(raw.payload) B, \(raw.threads) thread(s): \(Format.rate(raw.operationsPerSecond)) ops/s")
+            progress("  \(raw.mechanism) \(raw.payload) B, \(raw.threads == 1 ? "1 thread" : "\(raw.threads) threads"): \(Format.rate(raw.operationsPerSecond)) ops/s")
         }
         progress("pool acquire + release")
         results.pool = try await PoolOverhead(seconds: plan.inProcessSeconds, cores: results.machine.cores).measure()
@@ -129,20 +129,24 @@ public struct BenchRunner: Sendable {
         _ loader: Wrk, _ server: ServerProcess, route: String, poolSize: Int, payload: Int, concurrency: Int, body: String?,
         counter: inout HTTPPointCounter
     ) async throws -> HTTPResult {
+        let cpuBefore = server.cpuSeconds()
         let report = try await loader.run(
             url: "http://127.0.0.1:\(server.port)\(route)", connections: concurrency, seconds: plan.secondsPerPoint, bodyFile: body)
+        let cpu = server.cpuSeconds() - cpuBefore
         let seconds = report.durationMicroseconds / 1e6
         let result = HTTPResult(
             route: route, poolSize: poolSize, payload: payload, concurrency: concurrency,
             requestsPerSecond: seconds > 0 ? Double(report.requests) / seconds : 0,
             p50Milliseconds: report.p50Microseconds / 1000, p99Milliseconds: report.p99Microseconds / 1000,
             meanMilliseconds: report.meanMicroseconds / 1000, maxMilliseconds: report.maxMicroseconds / 1000,
-            requests: report.requests, errors: report.errors)
+            requests: report.requests, errors: report.errors,
+            serverCPUMicrosecondsPerRequest: report.requests > 0 ? cpu / Double(report.requests) * 1e6 : 0)
         counter.count += 1
         progress(
             "  [\(counter.count)/\(counter.total)] pool \(poolSize) \(route) \(Format.bytes(payload)) c=\(concurrency): "
                 + "\(Format.rate(result.requestsPerSecond)) req/s, p50 \(Format.milliseconds(result.p50Milliseconds)), "
-                + "p99 \(Format.milliseconds(result.p99Milliseconds))" + (result.errors > 0 ? ", \(result.errors) errors" : ""))
+                + "p99 \(Format.milliseconds(result.p99Milliseconds)), CPU \(Format.decimal(result.serverCPUMicrosecondsPerRequest, 0)) µs/req"
+                + (result.errors > 0 ? ", \(result.errors) errors" : ""))
         return result
     }
 }

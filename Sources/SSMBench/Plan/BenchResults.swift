@@ -62,6 +62,9 @@ public struct HTTPResult: Sendable, Codable, Hashable {
     public var requests: Int
     /// Answers other than 2xx/3xx, plus socket errors and timeouts (should be 0).
     public var errors: Int
+    /// CPU time the server spent per request (user + system, all its threads), microseconds:
+    /// less sensitive to other load on the machine than throughput.
+    public var serverCPUMicrosecondsPerRequest: Double
 }
 
 /// Pool acquire + release cost.

@@ -34,15 +34,21 @@ enum MarkdownReport {
                 "| \(raw.mechanism) | \(Format.bytes(raw.payload)) | \(raw.threads) | \(Format.rate(raw.operationsPerSecond)) | "
                     + "\(Format.decimal(raw.microsecondsPerOperation, 1)) |")
         }
-        lines += ["", "## HTTP ceiling H: `GET /health-check`", "", "| concurrency | req/s | p50 | p99 | errors |", "|---|---|---|---|---|"]
+        lines += [
+            "", "## HTTP ceiling H: `GET /health-check`", "",
+            "| concurrency | req/s | p50 | p99 | server CPU µs/req | errors |", "|---|---|---|---|---|---|",
+        ]
         for point in results.http where point.route == "/health-check" {
             lines.append(
                 "| \(point.concurrency) | \(Format.rate(point.requestsPerSecond)) | \(Format.milliseconds(point.p50Milliseconds)) | "
-                    + "\(Format.milliseconds(point.p99Milliseconds)) | \(point.errors) |")
+                    + "\(Format.milliseconds(point.p99Milliseconds)) | \(Format.decimal(point.serverCPUMicrosecondsPerRequest, 0)) | \(point.errors) |")
         }
         let sizes = [plan.referencePoolSize] + plan.poolSizes.filter { $0 != plan.referencePoolSize }
         for size in sizes {
-            lines += ["", "## Crypto routes, `pool.maxSize` \(size)\(size == plan.referencePoolSize ? " (reference)" : "")"]
+            lines += [
+                "", "## Crypto routes, `pool.maxSize` \(size)\(size == plan.referencePoolSize ? " (reference)" : "")", "",
+                "Requests per second, median and 99th-percentile latency, and the server's CPU time per request (µs, all threads).",
+            ]
             for payload in plan.payloads {
                 lines += ["", "### \(Format.bytes(payload))", "", routeHeader(), routeRule()]
                 for concurrency in plan.concurrency {
@@ -54,9 +60,10 @@ enum MarkdownReport {
                             cells += [
                                 Format.rate(point.requestsPerSecond) + (point.errors > 0 ? " (\(point.errors) errors)" : ""),
                                 Format.milliseconds(point.p50Milliseconds), Format.milliseconds(point.p99Milliseconds),
+                                Format.decimal(point.serverCPUMicrosecondsPerRequest, 0),
                             ]
                         } else {
-                            cells += ["–", "–", "–"]
+                            cells += ["–", "–", "–", "–"]
                         }
                     }
                     lines.append("| " + cells.joined(separator: " | ") + " |")
@@ -87,10 +94,10 @@ enum MarkdownReport {
     }
 
     private static func routeHeader() -> String {
-        "| concurrency | " + routes.map { "\($0) req/s | p50 | p99" }.joined(separator: " | ") + " |"
+        "| c | " + routes.map { "\($0) req/s | p50 | p99 | CPU" }.joined(separator: " | ") + " |"
     }
 
     private static func routeRule() -> String {
-        "|---|" + String(repeating: "---|", count: routes.count * 3)
+        "|---|" + String(repeating: "---|", count: routes.count * 4)
     }
 }

@@ -108,14 +108,16 @@ enum SVGChart {
         return svg
     }
 
-    /// The smallest 1, 2 or 5 × 10^k at or above `value`.
+    /// The smallest scale at or above `value` whose quarter is 1, 2, 2.5 or 5 × 10^k, so that
+    /// the four grid steps have round labels.
     static func niceCeiling(_ value: Double) -> Double {
         guard value > 0 else { return 1 }
-        let magnitude = pow(10, floor(log10(value)))
-        for step in [1.0, 2.0, 2.5, 5.0, 10.0] where step * magnitude >= value {
-            return step * magnitude
+        let quarter = value / 4
+        let magnitude = pow(10, floor(log10(quarter)))
+        for step in [1.0, 2.0, 2.5, 5.0, 10.0] where step * magnitude >= quarter {
+            return 4 * step * magnitude
         }
-        return 10 * magnitude
+        return 40 * magnitude
     }
 
     private static func label(_ value: Double) -> String {

@@ -27,7 +27,7 @@ enum Targets {
                     value: ratio, unit: "x",
                     detail: "best /encrypt-pool \(Format.rate(pool.requestsPerSecond)) req/s (pool \(pool.poolSize), c=\(pool.concurrency)); "
                         + "H \(Format.rate(h.requestsPerSecond)) req/s (c=\(h.concurrency)); R \(Format.rate(r.operationsPerSecond)) ops/s "
-                        + "(\(r.threads) threads); 1/(1/H + 1/R) = \(Format.rate(bound)) req/s",
+                        + "(\(r.threads == 1 ? "1 thread" : "\(r.threads) threads")); 1/(1/H + 1/R) = \(Format.rate(bound)) req/s",
                     verdict: ratio >= 0.9 ? "pass" : "fail"))
         } else {
             targets.append(missing("/encrypt-pool \(Format.bytes(payload)) throughput vs 1/(1/H + 1/R)", ">= 0.9", "x"))

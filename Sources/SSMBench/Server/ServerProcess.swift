@@ -68,6 +68,18 @@ final class ServerProcess: Sendable {
         return (field("VmRSS"), field("VmHWM"))
     }
 
+    /// CPU time the server has used so far (user + system, all threads), in seconds; the
+    /// resolution is the kernel's clock tick (10 ms).
+    func cpuSeconds() -> Double {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        // Fields after the command name (which is in parentheses and may hold spaces): state is
+        // field 3, utime field 14, stime field 15.
+        guard let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// SIGTERM, then SIGKILL if it has not exited within 15 s.
     func stop() async {
         guard process.isRunning else { return }

@@ -29,8 +29,14 @@ public struct MachineInfo: Sendable, Codable, Hashable {
             cpu: cpuModel(), cores: ProcessInfo.processInfo.activeProcessorCount,
             memoryMiB: Int(ProcessInfo.processInfo.physicalMemory / (1 << 20)), kernel: kernel(),
             softHSM: Subprocess.output("softhsm2-util", ["--version"]) ?? "unknown",
-            wrk: Subprocess.output(wrk, ["-v"]).flatMap { $0.split(separator: "\n").first.map(String.init) } ?? "unknown",
+            wrk: wrkVersion(wrk),
             loadAverageAtStart: loadAverage(), loadAverageAtEnd: "")
+    }
+
+    /// `wrk 4.1.0 [epoll] ...`: the first line of `wrk -v` (which exits with status 1).
+    private static func wrkVersion(_ wrk: String) -> String {
+        let output = (try? Subprocess.run(wrk, ["-v"]).output) ?? ""
+        return output.split(separator: "\n").first { $0.hasPrefix("wrk ") }.map { String($0.prefix(40)) } ?? "unknown"
     }
 
     /// The first three fields of `/proc/loadavg`.
