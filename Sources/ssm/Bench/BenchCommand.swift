@@ -53,6 +53,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "wrk executable.")
     var wrk = "wrk"
 
+    @Option(help: "Another ssm executable to measure as the server (to compare builds; default: this one).")
+    var server: String?
+
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var plan = quick ? BenchPlan.quick(cores: cores) : BenchPlan.full(cores: cores)
@@ -66,6 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard let wrkPath = BenchFiles.locate(wrk) else {
             throw ValidationError("\(wrk) not found: install wrk (scripts/deps.sh installs it) or pass --wrk PATH")
         }
+        if let server, !FileManager.default.isExecutableFile(atPath: server) {
+            throw ValidationError("--server \(server) is not an executable")
+        }
         let folder = output ?? "docs/bench/\(Date.now.ISO8601Format(.iso8601.year().month().day()))"
         let work = try BenchFiles.makeTemporaryDirectory("ssm-bench-work")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -74,7 +80,7 @@ struct BenchCommand: AsyncParsableCommand {
         let minutes = plan.estimatedSeconds / 60
         Self.say("ssm bench: \(plan.pointCount) HTTP points, about \(minutes > 0 ? "\(minutes) min" : "\(plan.estimatedSeconds) s"); results in \(folder)")
         let runner = BenchRunner(
-            plan: plan, token: token, ssm: try Self.ownExecutable(), wrk: wrkPath, workDirectory: work,
+            plan: plan, token: token, ssm: try server ?? Self.ownExecutable(), wrk: wrkPath, workDirectory: work,
             progress: { Self.say($0) })
         let results = try await runner.run()
         try BenchReport.write(results, to: folder)
