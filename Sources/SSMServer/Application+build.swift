@@ -10,7 +10,7 @@ import ServiceLifecycle
 public func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger)
-    let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit)
+    let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ssm"),
@@ -21,11 +21,11 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         logger: logger)
 }
 
-/// The router with every route of ssm and its middleware.
-public func buildRouter(hsm: HSM, keys: KeyService, bodyLimit: Int) -> Router<SSMRequestContext> {
+/// The router with every route of ssm and its middleware; `logger` writes the request lines.
+public func buildRouter(hsm: HSM, keys: KeyService, bodyLimit: Int, logger: Logger) -> Router<SSMRequestContext> {
     let router = Router(context: SSMRequestContext.self)
     let table = RouteTable()
-    router.add(middleware: RequestMiddleware(routes: table))
+    router.add(middleware: RequestMiddleware(routes: table, logger: logger))
     let routes = RouteRegistrar(router: router, table: table)
     SystemController(hsm: hsm).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)

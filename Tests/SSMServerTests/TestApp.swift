@@ -25,7 +25,7 @@ func withTestApp(
     let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm = try await HSM.connect(configuration, logger: logger)
     let keys = KeyService(hsm: hsm, logger: logger)
-    let app = Application(router: buildRouter(hsm: hsm, keys: keys, bodyLimit: bodyLimit), logger: logger)
+    let app = Application(router: buildRouter(hsm: hsm, keys: keys, bodyLimit: bodyLimit, logger: logger), logger: logger)
     do {
         try await app.test(.router) { client in try await body(client, hsm) }
     } catch {

@@ -11,13 +11,30 @@ enum JSONBody {
     /// - Throws: 413 `PAYLOAD_TOO_LARGE` over the limit, 400 `INVALID_JSON` naming the
     ///   missing or mistyped field.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int, emptyAs empty: T? = nil) async throws -> T {
-        let buffer: ByteBuffer
+        let buffer = try await collect(request, limit: limit)
+        if buffer.readableBytes == 0, let empty { return empty }
+        return try decode(T.self, from: buffer)
+    }
+
+    /// Decodes the body as `T`, through ``FlatJSON`` when the body has the common flat shape
+    /// (the hot routes), else through `JSONDecoder` (same result, `JSONDecoder`'s errors).
+    static func decodeFlat<T: FlatJSONDecodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let buffer = try await collect(request, limit: limit)
+        if let values = FlatJSON.read(buffer, fields: T.flatFields), let value = T(flatValues: values) {
+            return value
+        }
+        return try decode(T.self, from: buffer)
+    }
+
+    private static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw Problem.payloadTooLarge(limit: limit)
         }
-        if buffer.readableBytes == 0, let empty { return empty }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: buffer)
         } catch let error as DecodingError {
@@ -37,6 +54,14 @@ enum JSONBody {
         return Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A JSON response with `status`, written by ``JSONWriter`` (the same bytes as the
+    /// `Encodable` overload, without `JSONEncoder`).
+    static func written(_ value: some JSONWritable, status: HTTPResponse.Status = .ok, capacity: Int = 256) -> Response {
+        var writer = JSONWriter(capacity: capacity)
+        value.write(to: &writer)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: writer.finish()))
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -11,14 +11,16 @@ struct RequestMiddleware: RouterMiddleware {
     typealias Context = SSMRequestContext
 
     let routes: RouteTable
+    /// The logger of the request lines. The request id is passed with each line rather than
+    /// set on the context's logger: changing a logger's metadata re-renders it (swift-log's
+    /// `StreamLogHandler`), a measurable cost per request even when nothing is logged.
+    let logger: Logger
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
         context.requestID = Self.requestID(from: request)
-        context.logger[metadataKey: "hb.request.id"] = nil
-        context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let start = ContinuousClock.now
         var response: Response
         do {
@@ -26,15 +28,18 @@ struct RequestMiddleware: RouterMiddleware {
         } catch {
             let problem = problem(for: error, request: request)
             if problem.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(describing: error))"])
+                logger.error(
+                    "request failed",
+                    metadata: ["request_id": .string(context.requestID), "error": "\(String(describing: error))"])
             }
             response = try problem.response(from: request, context: context)
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - start
-        context.logger.info(
+        logger.info(
             "request",
             metadata: [
+                "request_id": .string(context.requestID),
                 "method": .string(request.method.rawValue), "path": .string(request.uri.path),
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .string(Self.milliseconds(elapsed)),

@@ -27,21 +27,22 @@ struct CryptoController {
     }
 
     private func encrypt(_ request: Request, source: KeyService.SessionSource) async throws -> Response {
-        let body = try await JSONBody.decode(EncryptRequest.self, from: request, limit: bodyLimit)
+        let body = try await JSONBody.decodeFlat(EncryptRequest.self, from: request, limit: bodyLimit)
         let label = try RequestValidation.label(body.keyLabel)
         let algorithm = try RequestValidation.algorithm(body.encryptionAlgorithm)
         var plain = try RequestValidation.hex(body.plain, field: "plain")
         defer { plain.zeroize() }
         let sealed = try await keys.encrypt(label: label, algorithm: algorithm, plaintext: plain, source: source)
         let now = Timestamp.now()
-        return try JSONBody.response(
+        return JSONBody.written(
             EncryptResponse(
-                cipher: Hex.encode(sealed.ciphertext + (sealed.tag ?? [])), iv: Hex.encode(sealed.iv),
-                id: sealed.keyID.rawValue, ok: true, timeCreated: now, timeUpdated: now))
+                cipher: HexBytes(sealed.tag.map { sealed.ciphertext + $0 } ?? sealed.ciphertext), iv: HexBytes(sealed.iv),
+                id: sealed.keyID.rawValue, ok: true, timeCreated: now, timeUpdated: now),
+            capacity: 160 + 2 * (sealed.ciphertext.count + 16))
     }
 
     private func decrypt(_ request: Request) async throws -> Response {
-        let body = try await JSONBody.decode(DecryptRequest.self, from: request, limit: bodyLimit)
+        let body = try await JSONBody.decodeFlat(DecryptRequest.self, from: request, limit: bodyLimit)
         let label = try RequestValidation.label(body.keyLabel)
         let algorithm = try RequestValidation.algorithm(body.encryptionAlgorithm)
         let id = try RequestValidation.keyID(body.id)
@@ -58,11 +59,11 @@ struct CryptoController {
         var plain = try await keys.decrypt(
             label: label, id: id, algorithm: algorithm, ciphertext: cipher, iv: iv, tag: tag)
         defer { plain.zeroize() }
-        return try JSONBody.response(DecryptResponse(plain: Hex.encode(plain)))
+        return JSONBody.written(DecryptResponse(plain: HexBytes(plain)), capacity: 16 + 2 * plain.count)
     }
 
     private func encryptGCM(_ request: Request) async throws -> Response {
-        let body = try await JSONBody.decode(EncryptGCMRequest.self, from: request, limit: bodyLimit)
+        let body = try await JSONBody.decodeFlat(EncryptGCMRequest.self, from: request, limit: bodyLimit)
         let label = try RequestValidation.label(body.keyLabel)
         var plain = try RequestValidation.hex(body.plain, field: "plain")
         defer { plain.zeroize() }
@@ -70,14 +71,15 @@ struct CryptoController {
         let aad = try body.aad.map { try RequestValidation.hex($0, field: "aad") } ?? []
         let sealed = try await keys.encrypt(label: label, algorithm: .aes256GCM, plaintext: plain, aad: aad)
         let now = Timestamp.now()
-        return try JSONBody.response(
+        return JSONBody.written(
             EncryptGCMResponse(
-                cipher: Hex.encode(sealed.ciphertext), iv: Hex.encode(sealed.iv), tag: Hex.encode(sealed.tag ?? []),
-                id: sealed.keyID.rawValue, ok: true, timeCreated: now, timeUpdated: now))
+                cipher: HexBytes(sealed.ciphertext), iv: HexBytes(sealed.iv), tag: HexBytes(sealed.tag ?? []),
+                id: sealed.keyID.rawValue, ok: true, timeCreated: now, timeUpdated: now),
+            capacity: 200 + 2 * sealed.ciphertext.count)
     }
 
     private func decryptGCM(_ request: Request) async throws -> Response {
-        let body = try await JSONBody.decode(DecryptGCMRequest.self, from: request, limit: bodyLimit)
+        let body = try await JSONBody.decodeFlat(DecryptGCMRequest.self, from: request, limit: bodyLimit)
         let label = try RequestValidation.label(body.keyLabel)
         let id = try RequestValidation.keyID(body.id)
         let cipher = try RequestValidation.hex(body.cipher, field: "cipher")
@@ -88,7 +90,8 @@ struct CryptoController {
             label: label, id: id, algorithm: .aes256GCM, ciphertext: cipher, iv: iv, tag: tag, aad: aad)
         defer { plain.zeroize() }
         let now = Timestamp.now()
-        return try JSONBody.response(
-            DecryptGCMResponse(plain: Hex.encode(plain), id: id.rawValue, ok: true, timeCreated: now, timeUpdated: now))
+        return JSONBody.written(
+            DecryptGCMResponse(plain: HexBytes(plain), id: id.rawValue, ok: true, timeCreated: now, timeUpdated: now),
+            capacity: 120 + 2 * plain.count)
     }
 }

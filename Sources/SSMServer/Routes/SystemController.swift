@@ -9,21 +9,26 @@ import SessionPool
 struct SystemController {
     let hsm: HSM
 
-    struct Status: Encodable {
+    struct Status: JSONWritable {
         var status: String
         var message: String
+
+        func write(to writer: inout JSONWriter) {
+            writer.field("message", message)
+            writer.field("status", status)
+        }
     }
 
     func addRoutes(to table: RouteRegistrar) {
         table.add(.get, ["/health-check"]) { _, _ in
-            try JSONBody.response(Status(status: "OK", message: "ssm is running"))
+            JSONBody.written(Status(status: "OK", message: "ssm is running"))
         }
         table.add(.get, ["/ready"]) { _, _ in
             guard await hsm.isReady() else {
                 throw Problem(
                     .serviceUnavailable, "NOT_READY", "the HSM session is not logged in", headers: [.retryAfter: "5"])
             }
-            return try JSONBody.response(Status(status: "READY", message: "logged in to token '\(hsm.token.label)'"))
+            return JSONBody.written(Status(status: "READY", message: "logged in to token '\(hsm.token.label)'"))
         }
         table.add(.get, ["/pool/stats"]) { _, _ in
             try JSONBody.response(PoolStatsResponse(hsm.statistics()))
