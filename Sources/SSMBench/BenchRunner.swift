@@ -122,7 +122,7 @@ public struct BenchRunner: Sendable {
         [
             "SSM_POOL_MAX_SIZE": "\(poolSize)", "SSM_POOL_MIN_SIZE": "\(poolSize)",
             "SSM_LOG_LEVEL": plan.serverLogLevel,
-        ]
+        ].merging(plan.serverSettings) { $1 }
     }
 
     private func measure(

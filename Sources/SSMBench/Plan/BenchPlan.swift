@@ -18,6 +18,8 @@ public struct BenchPlan: Sendable, Codable, Hashable {
     public var serverLogLevel: String
     /// wrk threads (one is enough below ~100k requests per second and leaves the most CPU to the server).
     public var loadThreads: Int
+    /// Further `SSM_*` settings of every server (e.g. `SSM_PKCS11_THREADS`); they win over the bench's own.
+    public var serverSettings: [String: String] = [:]
 
     /// Creates a plan.
     public init(
@@ -71,6 +73,7 @@ public struct BenchPlan: Sendable, Codable, Hashable {
             return "pool sizes must be 1 ... 1024"
         }
         if secondsPerPoint < 1 { return "seconds per point must be at least 1" }
+        if !(0.05...60).contains(inProcessSeconds) { return "in-process seconds must be 0.05 ... 60" }
         if rawThreads < 1 { return "raw threads must be at least 1" }
         if keepAliveConnections < 0 || keepAliveConnections > 10_000 { return "keep-alive connections must be 0 ... 10000" }
         return nil

@@ -14,7 +14,8 @@ enum MarkdownReport {
                 + "\(plan.concurrency.map(String.init).joined(separator: ", ")); pool sizes "
                 + "\(plan.poolSizes.map(String.init).joined(separator: ", ")); \(plan.secondsPerPoint) s per HTTP point "
                 + "(wrk, \(plan.loadThreads) thread, closed loop); in-process measurements \(Format.decimal(plan.inProcessSeconds, 1)) s each; "
-                + "server log level `\(plan.serverLogLevel)`, `pool.minSize` = `pool.maxSize`.",
+                + "server log level `\(plan.serverLogLevel)`, `pool.minSize` = `pool.maxSize`"
+                + plan.serverSettings.sorted { $0.key < $1.key }.map { ", `\($0.key)=\($0.value)`" }.joined() + ".",
             "- **Took** \(Int(results.elapsedSeconds / 60)) min \(Int(results.elapsedSeconds) % 60) s.", "",
             "## Targets", "",
             "| target | requirement | measured | verdict | from |", "|---|---|---|---|---|",

@@ -32,11 +32,17 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Pool sizes (pool.maxSize), comma-separated (default 10,4,2,1).")
     var poolSizes: String?
 
+    @Option(help: "Seconds of each in-process measurement: raw ceiling, pool overhead (default 2; 0.3 with --quick).")
+    var inProcessSeconds: Double?
+
     @Option(help: "Idle keep-alive connections for the memory reading (default 1000).")
     var keepAlive: Int?
 
     @Option(help: "log.level of the servers under test.")
     var logLevel = "warning"
+
+    @Option(name: .customLong("set"), help: "A further server setting, SSM_NAME=value (repeatable), e.g. SSM_PKCS11_THREADS=0.")
+    var settings: [String] = []
 
     @Option(help: "SoftHSM token directory (holds softhsm2.conf; the token is created if missing).")
     var tokenDir: String?
@@ -64,7 +70,15 @@ struct BenchCommand: AsyncParsableCommand {
         if let concurrency { plan.concurrency = try Self.list(concurrency, "--concurrency") }
         if let poolSizes { plan.poolSizes = try Self.list(poolSizes, "--pool-sizes") }
         if let keepAlive { plan.keepAliveConnections = keepAlive }
+        if let inProcessSeconds { plan.inProcessSeconds = inProcessSeconds }
         plan.serverLogLevel = logLevel
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0].hasPrefix("SSM_") else {
+                throw ValidationError("--set takes SSM_NAME=value, got '\(setting)'")
+            }
+            plan.serverSettings[parts[0]] = parts[1]
+        }
         if let problem = plan.problem() { throw ValidationError(problem) }
         guard let wrkPath = BenchFiles.locate(wrk) else {
             throw ValidationError("\(wrk) not found: install wrk (scripts/deps.sh installs it) or pass --wrk PATH")
