@@ -18,7 +18,8 @@ public struct BenchPlan: Sendable, Codable, Hashable {
     public var serverLogLevel: String
     /// wrk threads (one is enough below ~100k requests per second and leaves the most CPU to the server).
     public var loadThreads: Int
-    /// Further `SSM_*` settings of every server (e.g. `SSM_PKCS11_THREADS`); they win over the bench's own.
+    /// Further environment variables of every server (e.g. `SSM_PKCS11_THREADS`, `MALLOC_ARENA_MAX`);
+    /// they win over the bench's own settings.
     public var serverSettings: [String: String] = [:]
 
     /// Creates a plan.

@@ -41,7 +41,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "log.level of the servers under test.")
     var logLevel = "warning"
 
-    @Option(name: .customLong("set"), help: "A further server setting, SSM_NAME=value (repeatable), e.g. SSM_PKCS11_THREADS=0.")
+    @Option(
+        name: .customLong("set"),
+        help: "A further environment variable of the servers, NAME=value (repeatable), e.g. SSM_PKCS11_THREADS=0 or MALLOC_ARENA_MAX=2.")
     var settings: [String] = []
 
     @Option(help: "SoftHSM token directory (holds softhsm2.conf; the token is created if missing).")
@@ -74,8 +76,9 @@ struct BenchCommand: AsyncParsableCommand {
         plan.serverLogLevel = logLevel
         for setting in settings {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, parts[0].hasPrefix("SSM_") else {
-                throw ValidationError("--set takes SSM_NAME=value, got '\(setting)'")
+            guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy({ $0 == "_" || $0.isNumber || ($0.isASCII && $0.isUppercase) })
+            else {
+                throw ValidationError("--set takes NAME=value (an environment variable of the server), got '\(setting)'")
             }
             plan.serverSettings[parts[0]] = parts[1]
         }
