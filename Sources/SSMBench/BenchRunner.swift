@@ -82,11 +82,15 @@ public struct BenchRunner: Sendable {
                         results.http.append(point)
                     }
                     progress("  \(plan.keepAliveConnections) keep-alive connections")
-                    let keepAlive = try await server.keepAliveMemory(connections: plan.keepAliveConnections)
+                    let encryptBody = try [UInt8](Data(contentsOf: URL(fileURLWithPath: bodies.encryptFile(payload: plan.smallestPayload))))
+                    let keepAlive = try await server.keepAliveMemory(connections: plan.keepAliveConnections, encryptBody: encryptBody)
                     memory = MemoryResult(
                         poolSize: size, startedKiB: started, idleKiB: idle, keepAliveConnections: plan.keepAliveConnections,
-                        keepAliveKiB: keepAlive.residentKiB, keepAliveAnswered: keepAlive.answered, underLoadKiB: 0, peakKiB: 0)
-                    progress("  RSS: started \(started) KiB, idle \(idle) KiB, \(plan.keepAliveConnections) keep-alive \(keepAlive.residentKiB) KiB")
+                        keepAliveKiB: keepAlive.afterHealthCheckKiB, keepAliveAfterEncryptKiB: keepAlive.afterEncryptKiB,
+                        keepAliveAnswered: keepAlive.answered, underLoadKiB: 0, peakKiB: 0)
+                    progress(
+                        "  RSS: started \(started) KiB, idle \(idle) KiB, \(plan.keepAliveConnections) keep-alive \(keepAlive.afterHealthCheckKiB) KiB, "
+                            + "after /encrypt-pool on each \(keepAlive.afterEncryptKiB) KiB")
                 }
                 let sampler = MemorySampler(server)
                 for payload in plan.payloads {

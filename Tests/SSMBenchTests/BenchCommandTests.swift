@@ -34,7 +34,7 @@ struct BenchCommandTests {
         #expect(results.pool.map(\.name) == ["uncontended", "contended", "waiting"])
         #expect(results.pool.allSatisfy { $0.nanosecondsPerOperation > 0 && $0.operations > 0 })
         let memory = try #require(results.memory)
-        #expect(memory.idleKiB > 0 && memory.keepAliveKiB > 0 && memory.underLoadKiB > 0)
+        #expect(memory.idleKiB > 0 && memory.keepAliveKiB > 0 && memory.keepAliveAfterEncryptKiB > 0 && memory.underLoadKiB > 0)
         #expect(memory.keepAliveConnections == 200 && memory.keepAliveAnswered == 200)
         #expect(results.targets.count == 7)
         #expect(results.targets.allSatisfy { ["pass", "fail", "n/a"].contains($0.verdict) })

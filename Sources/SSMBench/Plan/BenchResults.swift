@@ -89,10 +89,12 @@ public struct MemoryResult: Sendable, Codable, Hashable {
     public var startedKiB: Int
     /// After one request per route and a short warm-up, with no connection open.
     public var idleKiB: Int
-    /// Connections kept open (each after one request) for `keepAliveKiB`.
+    /// Idle keep-alive connections kept open for `keepAliveKiB` and `keepAliveAfterEncryptKiB`.
     public var keepAliveConnections: Int
-    /// With `keepAliveConnections` idle keep-alive connections open.
+    /// With `keepAliveConnections` idle keep-alive connections open, each after one `GET /health-check`.
     public var keepAliveKiB: Int
+    /// The same connections, each after one more request, `POST /encrypt-pool` (64 B).
+    public var keepAliveAfterEncryptKiB: Int
     /// How many of them still answered a second request after the reading.
     public var keepAliveAnswered: Int
     /// The highest reading during the crypto routes' load (sampled every 100 ms).

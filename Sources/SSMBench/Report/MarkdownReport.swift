@@ -85,7 +85,8 @@ enum MarkdownReport {
                 "", "## Server memory (VmRSS), `pool.maxSize` \(memory.poolSize)", "", "| state | RSS |", "|---|---|",
                 "| ready, before any request | \(Format.mebibytes(memory.startedKiB)) |",
                 "| idle after warm-up | \(Format.mebibytes(memory.idleKiB)) |",
-                "| \(memory.keepAliveConnections) idle keep-alive connections (\(memory.keepAliveAnswered) answered again) | \(Format.mebibytes(memory.keepAliveKiB)) |",
+                "| \(memory.keepAliveConnections) idle keep-alive connections, each after one `GET /health-check` | \(Format.mebibytes(memory.keepAliveKiB)) |",
+                "| the same, each after one more `POST /encrypt-pool` (\(memory.keepAliveAnswered) answered a last request) | \(Format.mebibytes(memory.keepAliveAfterEncryptKiB)) |",
                 "| highest under load (crypto routes) | \(Format.mebibytes(memory.underLoadKiB)) |",
                 "| peak (VmHWM) at the end | \(Format.mebibytes(memory.peakKiB)) |",
             ]

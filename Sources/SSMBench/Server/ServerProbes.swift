@@ -30,12 +30,14 @@ final class MemorySampler: Sendable {
 }
 
 extension ServerProcess {
-    /// Opens `count` connections, sends one request on each and keeps them all open; after a
-    /// second reads the server's memory; then asks again on each (counting those that answer)
-    /// and closes them.
-    func keepAliveMemory(connections count: Int) async throws -> (residentKiB: Int, answered: Int) {
+    /// Opens `count` connections, sends `GET /health-check` on each and keeps them all open;
+    /// after a second reads the server's memory; then sends `POST /encrypt-pool` with `encryptBody`
+    /// on each (a connection's task keeps the deepest async frames it has run, so what a
+    /// connection did changes what it costs idle) and reads the memory again; finally asks
+    /// `/health-check` once more on each, counting those that answer, and closes them.
+    func keepAliveMemory(connections count: Int, encryptBody: [UInt8]) async throws -> KeepAliveReading {
         let port = self.port
-        return try await onOwnThread { [self] () throws -> (residentKiB: Int, answered: Int) in
+        return try await onOwnThread { [self] () throws -> KeepAliveReading in
             var connections: [HTTPConnection] = []
             connections.reserveCapacity(count)
             for _ in 0..<count {
@@ -46,12 +48,19 @@ extension ServerProcess {
                 connections.append(connection)
             }
             usleep(1_000_000)
-            let resident = self.memory().residentKiB
+            let afterHealth = self.memory().residentKiB
+            for connection in connections {
+                guard try connection.request("POST", "/encrypt-pool", json: encryptBody).status == 200 else {
+                    throw BenchError("/encrypt-pool did not answer 200 on a keep-alive connection")
+                }
+            }
+            usleep(1_000_000)
+            let afterEncrypt = self.memory().residentKiB
             var answered = 0
             for connection in connections where (try? connection.request("GET", "/health-check").status) == 200 {
                 answered += 1
             }
-            return (resident, answered)
+            return KeepAliveReading(afterHealthCheckKiB: afterHealth, afterEncryptKiB: afterEncrypt, answered: answered)
         }
     }
 
@@ -60,6 +69,16 @@ extension ServerProcess {
         let port = self.port
         return try await onOwnThread { try HTTPConnection(port: port).request(method, path, json: body) }
     }
+}
+
+/// Memory with many idle keep-alive connections open.
+struct KeepAliveReading: Sendable {
+    /// Each connection has served one `GET /health-check`.
+    var afterHealthCheckKiB: Int
+    /// Each has also served one `POST /encrypt-pool`.
+    var afterEncryptKiB: Int
+    /// Connections that answered a last request.
+    var answered: Int
 }
 
 /// Lets this process (and the servers it starts, which inherit it) open as many files as allowed:
