@@ -48,7 +48,7 @@ public struct BenchRunner: Sendable {
         results.raw = try await RawCeiling(token: token, seconds: plan.inProcessSeconds)
             .measure(payloads: plan.payloads, threadCounts: [1, plan.rawThreads])
         for raw in results.raw {
-            progress("  \(raw.mechanism) \(raw.payload) B, \(raw.threads == 1 ? "1 thread" : "\(raw.threads) threads"): \(Format.rate(raw.operationsPerSecond)) ops/s")
+            progress("  \(raw.mechanism) \(Format.bytes(raw.payload)), \(raw.threads == 1 ? "1 thread" : "\(raw.threads) threads"): \(Format.rate(raw.operationsPerSecond)) ops/s")
         }
         progress("pool acquire + release")
         results.pool = try await PoolOverhead(seconds: plan.inProcessSeconds, cores: results.machine.cores).measure()

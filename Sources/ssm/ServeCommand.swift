@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DeferredMetadataLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }

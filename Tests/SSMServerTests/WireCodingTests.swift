@@ -120,4 +120,17 @@ struct WireCodingTests {
         Hex.write(bytes, into: &buffer)
         #expect(String(buffer: buffer) == text)
     }
+
+    @Test("request ids are distinct version-4 UUIDs in lower case")
+    func requestIDs() {
+        let ids = (0..<1000).map { _ in RequestIDGenerator.next() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let parts = id.split(separator: "-", omittingEmptySubsequences: false)
+            #expect(parts.map(\.count) == [8, 4, 4, 4, 12], "\(id)")
+            #expect(id.allSatisfy { $0 == "-" || $0.isHexDigit && !$0.isUppercase }, "\(id)")
+            #expect(parts[2].first == "4" && "89ab".contains(parts[3].first ?? "x"), "\(id)")
+            #expect(UUID(uuidString: id) != nil)
+        }
+    }
 }

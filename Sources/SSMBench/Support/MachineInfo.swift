@@ -33,10 +33,11 @@ public struct MachineInfo: Sendable, Codable, Hashable {
             loadAverageAtStart: loadAverage(), loadAverageAtEnd: "")
     }
 
-    /// `wrk 4.1.0 [epoll] ...`: the first line of `wrk -v` (which exits with status 1).
+    /// `wrk 4.1.0 [epoll]`: the first line of `wrk -v` (which exits with status 1), without the copyright.
     private static func wrkVersion(_ wrk: String) -> String {
         let output = (try? Subprocess.run(wrk, ["-v"]).output) ?? ""
-        return output.split(separator: "\n").first { $0.hasPrefix("wrk ") }.map { String($0.prefix(40)) } ?? "unknown"
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("wrk ") }) else { return "unknown" }
+        return line.components(separatedBy: " Copyright").first ?? String(line)
     }
 
     /// The first three fields of `/proc/loadavg`.

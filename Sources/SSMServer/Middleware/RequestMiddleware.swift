@@ -78,7 +78,7 @@ struct RequestMiddleware: RouterMiddleware {
         {
             return given
         }
-        return UUID().uuidString.lowercased()
+        return RequestIDGenerator.next()
     }
 
     private static func milliseconds(_ duration: Duration) -> String {
