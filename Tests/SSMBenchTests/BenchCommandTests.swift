@@ -25,11 +25,14 @@ struct BenchCommandTests {
         #expect(results.plan.payloads == [64] && results.plan.concurrency == [1, 4] && results.plan.poolSizes == [4])
         let cbc = results.raw.filter { $0.mechanism == "CKM_AES_CBC_PAD" && $0.payload == 64 }
         #expect(cbc.map(\.threads).sorted() == [1, results.plan.rawThreads].sorted())
-        #expect(results.raw.allSatisfy { $0.operationsPerSecond > 0 })
+        #expect(results.raw.allSatisfy { $0.operationsPerSecond > 0 && $0.cpuMicrosecondsPerOperation > 0 })
         for route in ["/health-check", "/encrypt", "/encrypt-pool", "/decrypt"] {
             let points = results.http.filter { $0.route == route }
             #expect(points.map(\.concurrency).sorted() == [1, 4], "\(route)")
-            #expect(points.allSatisfy { $0.requests > 0 && $0.errors == 0 && $0.p99Milliseconds >= $0.p50Milliseconds }, "\(route)")
+            #expect(
+                points.allSatisfy {
+                    $0.requests > 0 && $0.errors == 0 && $0.p99Milliseconds >= $0.p50Milliseconds && $0.serverCPUMicrosecondsPerRequest > 0
+                }, "\(route)")
         }
         #expect(results.pool.map(\.name) == ["uncontended", "contended", "waiting"])
         #expect(results.pool.allSatisfy { $0.nanosecondsPerOperation > 0 && $0.operations > 0 })
@@ -45,7 +48,7 @@ struct BenchCommandTests {
         // results.md: the sections, a verdict per target, a table row per concurrency.
         let markdown = try String(contentsOfFile: output + "/results.md", encoding: .utf8)
         for heading in [
-            "## Targets", "## Raw ceiling R", "## HTTP ceiling H", "## Crypto routes, `pool.maxSize` 4", "### 64 B",
+            "## Targets", "## Raw ceiling R", "## HTTP ceiling H", "## CPU per request", "## Crypto routes, `pool.maxSize` 4", "### 64 B",
             "## Pool acquire + release", "## Server memory", "](chart.svg)",
         ] {
             #expect(markdown.contains(heading), "results.md lacks \(heading)")

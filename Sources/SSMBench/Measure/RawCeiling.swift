@@ -2,6 +2,10 @@ import Foundation
 import PKCS11
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The raw ceiling R: PKCS#11 encryption in this process, through the typed `PKCS11` layer,
 /// without HTTP — each thread on its own reused session, with the key handle found once.
 ///
@@ -48,7 +52,7 @@ struct RawCeiling {
         module: PKCS11Module, slot: SlotID, key: ObjectHandle, mechanism name: String, payload: Int, threads: Int,
         seconds: Double
     ) throws -> RawResult {
-        let counts = Mutex<[(operations: Int, seconds: Double)]>([])
+        let counts = Mutex<[(operations: Int, seconds: Double, cpuSeconds: Double)]>([])
         let failure = Mutex<String?>(nil)
         let group = DispatchGroup()
         let data = (0..<payload).map { UInt8(truncatingIfNeeded: $0) }
@@ -64,6 +68,7 @@ struct RawCeiling {
                     defer { try? handle.close() }
                     let session = Session(handle)
                     _ = try session.encrypt(mechanism, key: key, data: data)  // warm
+                    let cpuStart = Self.threadCPUSeconds()
                     let start = ContinuousClock.now
                     let deadline = start + .milliseconds(Int(seconds * 1000))
                     var operations = 0
@@ -73,7 +78,8 @@ struct RawCeiling {
                         operations += 8
                         now = ContinuousClock.now
                     }
-                    counts.withLock { $0.append((operations, (now - start).inSeconds)) }
+                    let cpu = Self.threadCPUSeconds() - cpuStart
+                    counts.withLock { $0.append((operations, (now - start).inSeconds, cpu)) }
                 } catch {
                     failure.withLock { $0 = "\(error)" }
                 }
@@ -84,8 +90,18 @@ struct RawCeiling {
         if let message = failure.withLock({ $0 }) { throw BenchError("raw ceiling (\(name), \(payload) B): \(message)") }
         let perThread = counts.withLock { $0 }
         let total = perThread.reduce(0.0) { $0 + Double($1.operations) / $1.seconds }
+        let operations = perThread.reduce(0) { $0 + $1.operations }
+        let cpu = perThread.reduce(0.0) { $0 + $1.cpuSeconds }
         return RawResult(
             mechanism: name, payload: payload, threads: threads, operationsPerSecond: total,
-            microsecondsPerOperation: Double(threads) / total * 1e6)
+            microsecondsPerOperation: Double(threads) / total * 1e6,
+            cpuMicrosecondsPerOperation: operations > 0 ? cpu / Double(operations) * 1e6 : 0)
+    }
+
+    /// This thread's CPU time so far, in seconds.
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

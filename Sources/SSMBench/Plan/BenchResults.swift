@@ -36,6 +36,9 @@ public struct RawResult: Sendable, Codable, Hashable {
     public var operationsPerSecond: Double
     /// Mean time of one encryption on one thread, microseconds.
     public var microsecondsPerOperation: Double
+    /// CPU time of one encryption (the threads' own CPU clocks), microseconds: unlike the rates,
+    /// not lowered by other work on the machine taking the cores.
+    public var cpuMicrosecondsPerOperation: Double
 }
 
 /// One HTTP measurement point (one wrk run).

@@ -28,12 +28,12 @@ enum MarkdownReport {
         lines += [
             "", "## Raw ceiling R: PKCS#11 in-process", "",
             "Encryptions through the typed `PKCS11` layer, without HTTP: each thread on its own reused session, the key handle found once.", "",
-            "| mechanism | payload | threads | ops/s | µs/op per thread |", "|---|---|---|---|---|",
+            "| mechanism | payload | threads | ops/s | µs/op per thread | CPU µs/op |", "|---|---|---|---|---|---|",
         ]
         for raw in results.raw {
             lines.append(
                 "| \(raw.mechanism) | \(Format.bytes(raw.payload)) | \(raw.threads) | \(Format.rate(raw.operationsPerSecond)) | "
-                    + "\(Format.decimal(raw.microsecondsPerOperation, 1)) |")
+                    + "\(Format.decimal(raw.microsecondsPerOperation, 1)) | \(Format.decimal(raw.cpuMicrosecondsPerOperation, 1)) |")
         }
         lines += [
             "", "## HTTP ceiling H: `GET /health-check`", "",
@@ -44,6 +44,7 @@ enum MarkdownReport {
                 "| \(point.concurrency) | \(Format.rate(point.requestsPerSecond)) | \(Format.milliseconds(point.p50Milliseconds)) | "
                     + "\(Format.milliseconds(point.p99Milliseconds)) | \(Format.decimal(point.serverCPUMicrosecondsPerRequest, 0)) | \(point.errors) |")
         }
+        lines += cpuSection(results)
         let sizes = [plan.referencePoolSize] + plan.poolSizes.filter { $0 != plan.referencePoolSize }
         for size in sizes {
             lines += [
@@ -93,6 +94,24 @@ enum MarkdownReport {
         }
         lines += ["", "![Throughput and p99 latency against concurrency](chart.svg)", ""]
         return lines.joined(separator: "\n")
+    }
+
+    /// CPU per request against its parts: a view of the first target that other work on a
+    /// shared machine disturbs far less than rates taken at different moments.
+    private static func cpuSection(_ results: BenchResults) -> [String] {
+        guard let cost = CPUCost(results) else { return [] }
+        return [
+            "", "## CPU per request (\(Format.bytes(cost.payload)), `pool.maxSize` \(cost.poolSize))", "",
+            "The server's CPU time per request (all its threads), at each route's best-throughput concurrency, against "
+                + "its parts: the HTTP path alone (`/health-check`) and the PKCS#11 work alone (R, one thread's CPU clock).", "",
+            "| | CPU µs |", "|---|---|",
+            "| `/health-check` (H's path) | \(Format.decimal(cost.http, 0)) |",
+            "| PKCS#11 encryption in-process (R) | \(Format.decimal(cost.pkcs11, 0)) |",
+            "| sum of the parts | \(Format.decimal(cost.http + cost.pkcs11, 0)) |",
+            "| `/encrypt-pool` | \(Format.decimal(cost.encryptPool, 0)) |",
+            "| overhead beyond the parts (pool, thread hand-offs, larger bodies, key service) | \(Format.decimal(cost.encryptPool - cost.http - cost.pkcs11, 0)) |",
+            "| parts / `/encrypt-pool` (the first target's ratio in CPU time) | \(Format.decimal(cost.ratio, 2)) |",
+        ]
     }
 
     private static func routeHeader() -> String {

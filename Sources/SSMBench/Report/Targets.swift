@@ -27,7 +27,8 @@ enum Targets {
                     value: ratio, unit: "x",
                     detail: "best /encrypt-pool \(Format.rate(pool.requestsPerSecond)) req/s (pool \(pool.poolSize), c=\(pool.concurrency)); "
                         + "H \(Format.rate(h.requestsPerSecond)) req/s (c=\(h.concurrency)); R \(Format.rate(r.operationsPerSecond)) ops/s "
-                        + "(\(r.threads == 1 ? "1 thread" : "\(r.threads) threads")); 1/(1/H + 1/R) = \(Format.rate(bound)) req/s",
+                        + "(\(r.threads == 1 ? "1 thread" : "\(r.threads) threads")); 1/(1/H + 1/R) = \(Format.rate(bound)) req/s"
+                        + (CPUCost(results).map { "; in CPU time per request the same ratio is \(Format.decimal($0.ratio, 2))" } ?? ""),
                     verdict: ratio >= 0.9 ? "pass" : "fail"))
         } else {
             targets.append(missing("/encrypt-pool \(Format.bytes(payload)) throughput vs 1/(1/H + 1/R)", ">= 0.9", "x"))
@@ -99,5 +100,37 @@ enum Targets {
 
     private static func missing(_ name: String, _ requirement: String, _ unit: String) -> TargetResult {
         TargetResult(name: name, requirement: requirement, value: nil, unit: unit, detail: "not measured in this run", verdict: "n/a")
+    }
+}
+
+/// CPU per request of `/encrypt-pool` against its parts (the HTTP path and the PKCS#11 work),
+/// for the smallest payload at the reference pool size.
+struct CPUCost {
+    let payload: Int
+    let poolSize: Int
+    /// `/health-check`, CPU µs per request, at its best-throughput concurrency.
+    let http: Double
+    /// R on one thread, CPU µs per encryption.
+    let pkcs11: Double
+    /// `/encrypt-pool`, CPU µs per request, at its best-throughput concurrency.
+    let encryptPool: Double
+
+    /// (http + pkcs11) / encryptPool: 1 when ssm adds nothing to its parts.
+    var ratio: Double { (http + pkcs11) / encryptPool }
+
+    init?(_ results: BenchResults) {
+        let payload = results.plan.smallestPayload
+        let poolSize = results.plan.referencePoolSize
+        let bestHealth = results.http.filter { $0.route == "/health-check" }.max { $0.requestsPerSecond < $1.requestsPerSecond }
+        let bestPool = results.http.filter { $0.route == "/encrypt-pool" && $0.payload == payload && $0.poolSize == poolSize }
+            .max { $0.requestsPerSecond < $1.requestsPerSecond }
+        guard let health = bestHealth, let pool = bestPool, pool.serverCPUMicrosecondsPerRequest > 0,
+            let raw = results.raw.first(where: { $0.mechanism == "CKM_AES_CBC_PAD" && $0.payload == payload && $0.threads == 1 })
+        else { return nil }
+        self.payload = payload
+        self.poolSize = poolSize
+        http = health.serverCPUMicrosecondsPerRequest
+        pkcs11 = raw.cpuMicrosecondsPerOperation
+        encryptPool = pool.serverCPUMicrosecondsPerRequest
     }
 }
