@@ -171,6 +171,6 @@ extension BenchPlan {
     /// About how long the run takes, in seconds (measurement time plus a few seconds per server).
     public var estimatedSeconds: Int {
         Int(Double((payloads.count + 1) * 2 + 3) * inProcessSeconds)
-            + pointCount * (secondsPerPoint + 1) + poolSizes.count * 4 + 5
+            + Int(Double(pointCount) * (Double(secondsPerPoint) + 0.25)) + poolSizes.count * 6 + 5
     }
 }
