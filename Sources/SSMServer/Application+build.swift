@@ -7,7 +7,14 @@ import ServiceLifecycle
 /// service started before the server and stopped after it (SIGTERM/SIGINT: the server stops
 /// accepting and finishes in-flight requests, then every session is closed and the module
 /// finalized).
-public func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+///
+/// With a `notifier` (started by systemd with `Type=notify`), `READY=1` is sent once the
+/// listener is bound and the HSM's login holds; run the result with
+/// ``makeServiceGroup(application:notifier:logger:gracefulShutdownSignals:)`` for `STOPPING=1`
+/// and the watchdog.
+public func buildApplication(
+    _ configuration: AppConfiguration, logger: Logger, notifier: SystemdNotifier? = nil
+) async throws -> some ApplicationProtocol {
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger)
     let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit)
@@ -17,6 +24,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         services: [HSMService(hsm: hsm)],
         onServerRunning: { channel in
             logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            if let notifier { await notifyReady(notifier, hsm: hsm, address: channel.localAddress, logger: logger) }
         },
         logger: logger)
 }

@@ -5,6 +5,7 @@ import Logging
 import PKCS11
 import SSMCore
 import SSMServer
+import ServiceLifecycle
 
 /// `ssm serve --config PATH`: runs the HTTP daemon until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -35,15 +36,16 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ssm")
+        let notifier = SystemdNotifier()  // nil unless started by systemd with Type=notify
         let app: any ApplicationProtocol
         do {
-            app = try await buildApplication(configuration, logger: logger)
+            app = try await buildApplication(configuration, logger: logger, notifier: notifier)
             configuration.hsm.pin.zeroize()
         } catch {
             configuration.hsm.pin.zeroize()
             FileHandle.standardError.write(Data("ssm: cannot start: \(error)\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE
         }
-        try await app.runService()
+        try await makeServiceGroup(application: app, notifier: notifier, logger: logger).run()
     }
 }
