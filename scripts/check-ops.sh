@@ -7,7 +7,7 @@
 #   scripts/check-ops.sh [path/to/ssm]     (the binary the unit's ExecStart stands for)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ssm=${1:-$(swift build --show-bin-path)/ssm}
+ssm=$(realpath "${1:-$(swift build --show-bin-path)/ssm}")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
