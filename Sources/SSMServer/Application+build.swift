@@ -7,14 +7,27 @@ import ServiceLifecycle
 /// service started before the server and stopped after it (SIGTERM/SIGINT: the server stops
 /// accepting and finishes in-flight requests, then every session is closed and the module
 /// finalized).
-public func buildApplication(_ configuration: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+///
+/// - Parameters:
+///   - reload: when given, SIGHUP reads the configuration again with it and applies what can
+///     change at run time (``ConfigurationReloader``).
+///   - logLevel: the control the logging system was bootstrapped with, for reloads to change.
+public func buildApplication(
+    _ configuration: AppConfiguration, logger: Logger,
+    reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil
+) async throws -> some ApplicationProtocol {
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger)
     let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit)
+    var services: [any Service] = [HSMService(hsm: hsm)]
+    if let reload {
+        services.append(
+            ConfigurationReloader(hsm: hsm, started: configuration, logLevel: logLevel, logger: logger, load: reload))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ssm"),
-        services: [HSMService(hsm: hsm)],
+        services: services,
         onServerRunning: { channel in
             logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },

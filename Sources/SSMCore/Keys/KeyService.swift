@@ -20,8 +20,10 @@ public final class KeyService: Sendable {
     /// Creates the service over a connected HSM.
     public init(hsm: HSM, keyCacheTTL: Duration = .seconds(60), logger: Logger) {
         self.hsm = hsm
-        self.cache = KeyCache(ttl: keyCacheTTL)
+        let cache = KeyCache(ttl: keyCacheTTL)
+        self.cache = cache
         self.logger = logger
+        hsm.onReconnect { cache.invalidateAll() }
     }
 
     /// Reads every secret key of `label` (all of the token's when nil): handle, id, type,
