@@ -155,7 +155,10 @@ public final class HSM: Sendable {
             do {
                 return try await pool.withResource { handle in
                     guard !handle.module.isFinalized else { throw StaleSessionError() }
-                    return try await executor.run { () throws -> R in try body(Session(handle)) }
+                    return try await executor.run { () throws -> R in
+                        let session = Session(handle)
+                        return try body(session)
+                    }
                 }
             } catch is StaleSessionError {
                 continue
@@ -176,7 +179,8 @@ public final class HSM: Sendable {
                 try await executor.run { () throws -> R in
                     let handle = try link.openSession()
                     defer { try? handle.close() }
-                    return try body(Session(handle))
+                    let session = Session(handle)
+                    return try body(session)
                 }
             }
         } catch let error as PKCS11Error where error.errorClass == .deviceLost {

@@ -45,8 +45,14 @@ final class TokenLink: Sendable {
     }
 
     /// Runs `body` on the anchor session, alone. Blocking.
+    // Not inlined: Swift 6.3.1's optimiser crashes (forwardToInit) inlining this into its
+    // callers in release builds; the anchor is never on a hot path.
+    @inline(never)
     func withAnchor<R>(_ body: (borrowing Session) throws -> R) rethrows -> R {
-        try anchorLock.withLock { _ in try body(Session(anchor)) }
+        try anchorLock.withLock { _ in
+            let session = Session(anchor)
+            return try body(session)
+        }
     }
 
     /// Opens a read-write session on the token. Blocking.
