@@ -35,13 +35,14 @@ fds() { ls "/proc/$pid/fd" | wc -l; }
 # wrk output -> "req/s errors p99"
 summary() {
   awk '/Requests\/sec/{r=$2} /Non-2xx/{n=$NF} /Socket errors/{gsub(",",""); s=$4+$6+$8+$10} /^ +99%/{p=$2}
-       END{printf "%s %d %s", r, n+s, p}'
+       END{printf "%s %d %s\n", r, n+s, p}'
 }
 
 wrk -t2 -c$connections -d10s -s scripts/bench/post.lua "$url/encrypt-pool" >/dev/null  # warm-up
 read -r maximum _ _ < <(wrk -t2 -c$connections -d10s --latency -s scripts/bench/post.lua "$url/encrypt-pool" | summary)
 target=$(awk -v m="$maximum" 'BEGIN{printf "%.0f", m * 0.8}')
-# Each connection pauses so that all of them together ask for `target` requests per second.
+# Each connection pauses so that all of them together ask for `target` requests per second
+# (adjusted after every slice for the latency actually seen).
 delay=$(awk -v c=$connections -v t="$target" 'BEGIN{printf "%.0f", c * 1000 / t}')
 echo "maximum: $maximum req/s; soak target: $target req/s (80 %) with $connections connections, ${delay} ms between requests"
 echo "RSS idle after calibration: $(rss) MB, open fds: $(fds)"
@@ -54,6 +55,10 @@ for i in $(seq 1 "$slices"); do
   read -r rate errors p99 < <(WRK_DELAY_MS=$delay wrk -t2 -c$connections -d${slice}s --latency \
     -s scripts/bench/paced-post.lua "$url/encrypt-pool" | summary)
   total_errors=$((total_errors + errors))
+  # Steer towards the target: a connection's cycle is its pause plus the latency the last
+  # slice showed (connections * 1000 / rate - pause).
+  delay=$(awk -v c=$connections -v t="$target" -v r="$rate" -v d="$delay" \
+    'BEGIN{l = c * 1000 / r - d; n = c * 1000 / t - l; printf "%.0f", (n < 0 ? 0 : n)}')
   printf '| %.1f | %s | %s | %s | %s | %s |\n' "$(awk -v i="$i" -v s="$slice" 'BEGIN{print i*s/60}')" \
     "$rate" "$errors" "$p99" "$(rss)" "$(fds)"
 done
