@@ -68,6 +68,13 @@ check "encrypt and decrypt" 68656c6c6f "$(inside "curl -s http://127.0.0.1:8080/
 check "exposure (systemd-analyze security) at most 2.0" 0 \
   "$(inside 'systemd-analyze security --threshold=20 ssm >/dev/null 2>&1; echo $?')"
 
+# systemctl reload: SIGHUP, the configuration read again, the same process goes on.
+pid=$(show MainPID)
+inside 'systemctl reload ssm'; check "systemctl reload" 0 $?
+sleep 1
+check "still the same process after reload" "$pid active" "$(show MainPID) $(show ActiveState)"
+inside 'journalctl -u ssm --no-pager' >"$work/journal"; grep -qi "reload" "$work/journal"; check "journal shows the reload" 0 $?
+
 # A frozen ssm stops sending WATCHDOG=1: systemd kills and restarts it after WatchdogSec.
 inside 'kill -STOP $(systemctl show ssm -p MainPID --value)'
 for _ in $(seq 1 60); do [ "$(show NRestarts)" = 1 ] && [ "$(show ActiveState)" = active ] && break; sleep 1; done

@@ -8,20 +8,31 @@ import ServiceLifecycle
 /// accepting and finishes in-flight requests, then every session is closed and the module
 /// finalized).
 ///
-/// With a `notifier` (started by systemd with `Type=notify`), `READY=1` is sent once the
-/// listener is bound and the HSM's login holds; run the result with
-/// ``makeServiceGroup(application:notifier:logger:gracefulShutdownSignals:)`` for `STOPPING=1`
-/// and the watchdog.
+/// - Parameters:
+///   - reload: when given, SIGHUP reads the configuration again with it and applies what can
+///     change at run time (``ConfigurationReloader``).
+///   - logLevel: the control the logging system was bootstrapped with, for reloads to change.
+///   - notifier: when started by systemd with `Type=notify`: `READY=1` is sent once the
+///     listener is bound and the HSM's login holds; run the result with
+///     ``makeServiceGroup(application:notifier:logger:gracefulShutdownSignals:maximumGracefulShutdownDuration:)``
+///     for `STOPPING=1` and the watchdog.
 public func buildApplication(
-    _ configuration: AppConfiguration, logger: Logger, notifier: SystemdNotifier? = nil
+    _ configuration: AppConfiguration, logger: Logger,
+    reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil,
+    notifier: SystemdNotifier? = nil
 ) async throws -> some ApplicationProtocol {
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger)
     let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit)
+    var services: [any Service] = [HSMService(hsm: hsm)]
+    if let reload {
+        services.append(
+            ConfigurationReloader(hsm: hsm, started: configuration, logLevel: logLevel, logger: logger, load: reload))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ssm"),
-        services: [HSMService(hsm: hsm)],
+        services: services,
         onServerRunning: { channel in
             logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             if let notifier { await notifyReady(notifier, hsm: hsm, address: channel.localAddress, logger: logger) }

@@ -17,12 +17,20 @@ public protocol PoolResourceFactory: Sendable {
     /// and must be closed instead of reused.
     func isFatal(_ error: any Error) -> Bool
 
+    /// Whether an idle resource still works (for a session: `C_GetSessionInfo` succeeds).
+    /// Called before lending a resource that was idle for ``PoolConfiguration/checkAfterIdle``;
+    /// a resource that fails is closed and another one is lent.
+    func check(_ resource: Resource) async -> Bool
+
     /// An upper bound imposed by the backend (e.g. a token's maximum session count); nil = none.
     /// Read once at pool init.
     var resourceLimit: Int? { get }
 }
 
 extension PoolResourceFactory {
+    /// Every resource passes by default.
+    public func check(_ resource: Resource) async -> Bool { true }
+
     /// No backend limit by default.
     public var resourceLimit: Int? { nil }
 }

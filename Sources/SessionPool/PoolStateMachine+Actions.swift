@@ -8,6 +8,11 @@ extension PoolStateMachine {
         case openPermit
         /// Nothing is free: queue with ``PoolStateMachine/enqueue(_:waiter:now:isCancelled:)`` under this id.
         case wait(WaiterID)
+        /// Nothing is free and the overflow policy allows a temporary resource: open one, use it,
+        /// close it, then report ``PoolStateMachine/overflowFinished()``.
+        case overflowPermit
+        /// Nothing is free and the borrower may not wait: fail with this error.
+        case rejected(PoolError)
         /// The pool is shut down.
         case shutdown
     }
@@ -23,6 +28,8 @@ extension PoolStateMachine {
         case cancelled
         /// The pool is shut down: fail the waiter with ``PoolError/shutdown``.
         case shutdown
+        /// The queue is full: fail the waiter with this error.
+        case rejected(PoolError)
     }
 
     /// What to do with a resource coming back (from a borrower or from a background open).
@@ -52,6 +59,14 @@ extension PoolStateMachine {
         package var nextDeadline: PoolTimestamp?
     }
 
+    /// What a reconfiguration requires.
+    package struct ReconfigureAction {
+        /// Idle resources beyond the new `maxSize` to close (each followed by ``PoolStateMachine/closeFinished(now:)``).
+        package var close: [Resource]
+        /// Waiters to give a permit (the pool grew).
+        package var grants: [Waiter]
+    }
+
     /// What shutting down requires.
     package struct ShutdownAction {
         /// Waiters to fail with ``PoolError/shutdown``.
@@ -66,4 +81,5 @@ extension PoolStateMachine.EnqueueAction: Sendable where Resource: Sendable {}
 extension PoolStateMachine.ReturnAction: Sendable where Resource: Sendable, Waiter: Sendable {}
 extension PoolStateMachine.SlotAction: Sendable where Waiter: Sendable {}
 extension PoolStateMachine.ExpireAction: Sendable where Waiter: Sendable {}
+extension PoolStateMachine.ReconfigureAction: Sendable where Resource: Sendable, Waiter: Sendable {}
 extension PoolStateMachine.ShutdownAction: Sendable where Resource: Sendable, Waiter: Sendable {}

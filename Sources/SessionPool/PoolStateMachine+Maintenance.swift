@@ -1,3 +1,4 @@
+import DequeModule
 extension PoolStateMachine {
     /// Reserves capacity for background opens up to `target` resources (capped by `maxSize`);
     /// returns how many to open. Each must be reported with ``addOpened(_:now:)`` or
@@ -25,21 +26,69 @@ extension PoolStateMachine {
         // Resources already closing are on their way out: they do not count towards minSize.
         var size = currentSize - closing
         // Index 0 is the least recently returned.
-        for pooled in idle {
+        for var pooled in idle {
+            let idleFor = now - pooled.lastReturnedAt
             let expired = now >= pooled.expiresAt
-            let idleTooLong = now - pooled.lastReturnedAt >= idleTimeout && size > minSize
+            let idleTooLong = idleFor >= idleTimeout && size > minSize
             if expired || idleTooLong {
                 toClose.append(pooled.resource)
                 size -= 1
             } else {
+                if let checkAfterIdle, idleFor >= checkAfterIdle { pooled.needsCheck = true }
                 kept.append(pooled)
             }
         }
-        if !toClose.isEmpty {
-            idle = kept
-            closing += toClose.count
-        }
+        idle = kept
+        closing += toClose.count
         return toClose
+    }
+
+    /// A lent resource failed its check (``PoolResourceFactory/check(_:)``): counts it and
+    /// closes it like a fatal release.
+    package mutating func checkFailed(_ pooled: PooledResource<Resource>, now: PoolTimestamp) -> ReturnAction {
+        counters.checksFailed += 1
+        return release(pooled, fatal: true, now: now)
+    }
+
+    /// Applies new settings at run time. A smaller `maxSize` closes idle resources beyond it
+    /// at once (least recently returned first) and lent ones when they come back; a larger
+    /// one gives permits to waiters. New timeouts apply to new waiters and resources.
+    package mutating func reconfigure(_ configuration: PoolConfiguration, maxSize: Int) -> ReconfigureAction {
+        self.maxSize = max(1, maxSize)
+        minSize = min(max(0, configuration.minSize), self.maxSize)
+        idleTimeout = configuration.idleTimeout
+        maxLifetime = configuration.maxLifetime
+        acquireTimeout = configuration.acquireTimeout
+        maxWaiters = max(0, configuration.maxWaiters)
+        overflowPolicy = configuration.overflow
+        maxOverflow = max(0, configuration.maxOverflow)
+        checkAfterIdle = configuration.checkAfterIdle
+        guard !isShutdown else { return ReconfigureAction(close: [], grants: []) }
+        var close: [Resource] = []
+        while currentSize - closing > self.maxSize, !idle.isEmpty {
+            close.append(idle.removeFirst().resource)
+            closing += 1
+        }
+        var grants: [Waiter] = []
+        while currentSize < self.maxSize, let first = waiters.popFirst() {
+            opening += 1
+            counters.acquired += 1
+            grants.append(first.waiter)
+        }
+        return ReconfigureAction(close: close, grants: grants)
+    }
+
+    /// Removes every queued borrower, to fail them (the backend is gone).
+    package mutating func removeWaiters() -> [Waiter] {
+        drainWaiters()
+    }
+
+    /// Removes every idle resource, to close them (each followed by ``closeFinished(now:)``).
+    package mutating func removeIdle() -> [Resource] {
+        let close = idle.map(\.resource)
+        idle.removeAll()
+        closing += close.count
+        return close
     }
 
     /// Stops lending: returns the waiters to fail and the idle resources to close. Lent
@@ -69,7 +118,9 @@ extension PoolStateMachine {
             maxSize: maxSize, minSize: minSize, currentSize: currentSize, available: idle.count, inUse: inUse,
             waiters: waiterCount, created: counters.created, closed: counters.closed,
             acquired: counters.acquired, timeouts: counters.timeouts, errors: counters.errors,
-            cancelled: counters.cancelled, acquireWait: .empty)
+            cancelled: counters.cancelled, acquireWait: .empty, maxWaiters: maxWaiters,
+            overflowInUse: overflowInUse, overflowOpened: counters.overflowOpened, rejected: counters.rejected,
+            checksFailed: counters.checksFailed)
         return (statistics, waits.snapshot())
     }
 }

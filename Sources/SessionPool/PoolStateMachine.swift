@@ -33,12 +33,16 @@ package struct PoolStateMachine<Resource, Waiter> {
     }
 
     /// The effective maximum size.
-    @usableFromInline package let maxSize: Int
+    @usableFromInline internal(set) package var maxSize: Int
     /// The effective minimum size (at most `maxSize`).
-    @usableFromInline package let minSize: Int
-    @usableFromInline let idleTimeout: Duration
-    @usableFromInline let maxLifetime: Duration
-    @usableFromInline let acquireTimeout: Duration
+    @usableFromInline internal(set) package var minSize: Int
+    @usableFromInline var idleTimeout: Duration
+    @usableFromInline var maxLifetime: Duration
+    @usableFromInline internal(set) package var acquireTimeout: Duration
+    @usableFromInline var maxWaiters: Int
+    @usableFromInline var overflowPolicy: PoolConfiguration.OverflowPolicy
+    @usableFromInline var maxOverflow: Int
+    @usableFromInline var checkAfterIdle: Duration?
 
     /// Idle resources; the last one is the most recently returned (lent first).
     @usableFromInline var idle: [PooledResource<Resource>] = []
@@ -46,6 +50,8 @@ package struct PoolStateMachine<Resource, Waiter> {
     @usableFromInline internal(set) package var inUse = 0
     @usableFromInline internal(set) package var opening = 0
     @usableFromInline internal(set) package var closing = 0
+    /// Temporary resources beyond `maxSize` (overflow policy), lent or being opened.
+    @usableFromInline internal(set) package var overflowInUse = 0
     @usableFromInline internal(set) package var isShutdown = false
     @usableFromInline var timerRunning = false
     @usableFromInline var nextWaiterID: WaiterID = 0
@@ -60,6 +66,9 @@ package struct PoolStateMachine<Resource, Waiter> {
         @usableFromInline var timeouts: UInt64 = 0
         @usableFromInline var errors: UInt64 = 0
         @usableFromInline var cancelled: UInt64 = 0
+        @usableFromInline var rejected: UInt64 = 0
+        @usableFromInline var overflowOpened: UInt64 = 0
+        @usableFromInline var checksFailed: UInt64 = 0
 
         @usableFromInline init() {}
     }
@@ -71,6 +80,10 @@ package struct PoolStateMachine<Resource, Waiter> {
         self.idleTimeout = configuration.idleTimeout
         self.maxLifetime = configuration.maxLifetime
         self.acquireTimeout = configuration.acquireTimeout
+        self.maxWaiters = max(0, configuration.maxWaiters)
+        self.overflowPolicy = configuration.overflow
+        self.maxOverflow = max(0, configuration.maxOverflow)
+        self.checkAfterIdle = configuration.checkAfterIdle
         self.idle.reserveCapacity(self.maxSize)
     }
 
@@ -92,10 +105,36 @@ package struct PoolStateMachine<Resource, Waiter> {
         switch takeLease() {
         case .resource(let pooled)?: return .resource(pooled)
         case .openPermit?: return .openPermit
-        case nil:
+        case nil: return whenFull()
+        }
+    }
+
+    /// The pool is full: the overflow policy decides.
+    @usableFromInline
+    mutating func whenFull() -> AcquireAction {
+        switch overflowPolicy {
+        case .fail:
+            counters.rejected += 1
+            return .rejected(.exhausted)
+        case .overflow where overflowInUse < maxOverflow:
+            overflowInUse += 1
+            counters.overflowOpened += 1
+            counters.acquired += 1
+            waits.recordZero()
+            return .overflowPermit
+        case .wait, .overflow:
+            if waiters.count >= maxWaiters {
+                counters.rejected += 1
+                return .rejected(.queueFull(maxWaiters))
+            }
             nextWaiterID &+= 1
             return .wait(nextWaiterID)
         }
+    }
+
+    /// A temporary resource (``AcquireAction/overflowPermit``) was closed after use, or failed to open.
+    package mutating func overflowFinished() {
+        overflowInUse -= 1
     }
 
     /// Queues a borrower that ``acquire()`` told to wait, unless something freed up meanwhile.
@@ -108,6 +147,10 @@ package struct PoolStateMachine<Resource, Waiter> {
             return .cancelled
         }
         if let lease = takeLease() { return .lease(lease) }
+        if waiters.count >= maxWaiters {
+            counters.rejected += 1
+            return .rejected(.queueFull(maxWaiters))
+        }
         waiters.append(
             QueuedWaiter(id: id, waiter: waiter, enqueuedAt: now, deadline: now + acquireTimeout))
         let startTimer = !timerRunning
@@ -125,13 +168,22 @@ package struct PoolStateMachine<Resource, Waiter> {
     /// The timeout timer's tick: removes the waiters whose deadline has passed.
     package mutating func expireWaiters(now: PoolTimestamp) -> ExpireAction {
         var expired: [Waiter] = []
-        // Deadlines grow along the queue (same timeout, enqueued in time order).
-        while let first = waiters.first, first.deadline <= now {
-            expired.append(first.waiter)
-            waiters.removeFirst()
-            counters.timeouts += 1
+        var next: PoolTimestamp?
+        // Deadlines usually grow along the queue, but not after a reconfiguration shortened
+        // the timeout: look at every waiter (the queue is bounded by maxWaiters).
+        if waiters.contains(where: { $0.deadline <= now }) {
+            var kept = Deque<QueuedWaiter>()
+            for waiter in waiters {
+                if waiter.deadline <= now {
+                    expired.append(waiter.waiter)
+                    counters.timeouts += 1
+                } else {
+                    kept.append(waiter)
+                }
+            }
+            waiters = kept
         }
-        let next = waiters.first?.deadline
+        next = waiters.map(\.deadline).min()
         if next == nil { timerRunning = false }
         return ExpireAction(expired: expired, nextDeadline: next)
     }
@@ -207,7 +259,8 @@ package struct PoolStateMachine<Resource, Waiter> {
     mutating func place(
         _ pooled: PooledResource<Resource>, retire: Bool, now: PoolTimestamp
     ) -> ReturnAction {
-        if retire || isShutdown || now >= pooled.expiresAt {
+        // currentSize no longer counts this resource: at maxSize or more, the pool shrank.
+        if retire || isShutdown || now >= pooled.expiresAt || currentSize >= maxSize {
             closing += 1
             return .close(pooled.resource)
         }
@@ -219,6 +272,7 @@ package struct PoolStateMachine<Resource, Waiter> {
         }
         var pooled = pooled
         pooled.lastReturnedAt = now
+        pooled.needsCheck = false
         idle.append(pooled)
         return .none
     }

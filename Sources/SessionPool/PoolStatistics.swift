@@ -28,12 +28,23 @@ public struct PoolStatistics: Sendable, Hashable, Codable {
     public var cancelled: UInt64
     /// How long recent acquisitions waited.
     public var acquireWait: WaitStatistics
+    /// The most borrowers allowed to wait.
+    public var maxWaiters: Int
+    /// Temporary resources beyond `maxSize` lent now (overflow policy).
+    public var overflowInUse: Int
+    /// Temporary resources opened beyond `maxSize` (overflow policy).
+    public var overflowOpened: UInt64
+    /// Borrowers refused at once: queue full, or pool full under the `fail` policy.
+    public var rejected: UInt64
+    /// Idle resources that failed their check before lending, and were closed.
+    public var checksFailed: UInt64
 
     /// Creates a snapshot from its parts.
     public init(
         maxSize: Int, minSize: Int, currentSize: Int, available: Int, inUse: Int, waiters: Int,
         created: UInt64, closed: UInt64, acquired: UInt64, timeouts: UInt64, errors: UInt64, cancelled: UInt64,
-        acquireWait: WaitStatistics
+        acquireWait: WaitStatistics, maxWaiters: Int = 0, overflowInUse: Int = 0, overflowOpened: UInt64 = 0,
+        rejected: UInt64 = 0, checksFailed: UInt64 = 0
     ) {
         self.maxSize = maxSize
         self.minSize = minSize
@@ -48,5 +59,10 @@ public struct PoolStatistics: Sendable, Hashable, Codable {
         self.errors = errors
         self.cancelled = cancelled
         self.acquireWait = acquireWait
+        self.maxWaiters = maxWaiters
+        self.overflowInUse = overflowInUse
+        self.overflowOpened = overflowOpened
+        self.rejected = rejected
+        self.checksFailed = checksFailed
     }
 }

@@ -7,6 +7,8 @@ package struct PooledResource<Resource> {
     @usableFromInline package var expiresAt: PoolTimestamp
     /// When the resource was last returned to the idle stack (its opening time until then).
     @usableFromInline package var lastReturnedAt: PoolTimestamp
+    /// Idle long enough (``PoolConfiguration/checkAfterIdle``) to be checked before it is lent.
+    @usableFromInline package var needsCheck = false
 
     /// Wraps a resource opened at `now`.
     @inlinable

@@ -34,6 +34,8 @@ extension ResourcePool {
                     if startTimer { self.startTimer() }
                 case .cancelled:
                     continuation.resume(throwing: CancellationError())
+                case .rejected(let error):
+                    continuation.resume(throwing: error)
                 case .shutdown:
                     continuation.resume(throwing: PoolError.shutdown)
                 }
@@ -60,17 +62,49 @@ extension ResourcePool {
     }
 
     private func runTimer() async {
-        let timeout = PoolError.acquireTimeout(configuration.acquireTimeout)
         while true {
-            let tick = state.withLock { $0.machine.expireWaiters(now: PoolClock.now()) }
+            let (tick, timeout) = state.withLock {
+                ($0.machine.expireWaiters(now: PoolClock.now()), $0.machine.acquireTimeout)
+            }
             for waiter in tick.expired {
-                waiter.resume(throwing: timeout)
+                waiter.resume(throwing: PoolError.acquireTimeout(timeout))
             }
             guard let deadline = tick.nextDeadline else { return }
             // Never cancelled (an unstructured task nobody holds); a spurious early wake-up
             // only costs one more tick.
             try? await Task.sleep(until: PoolClock.instant(of: deadline), clock: .continuous)
         }
+    }
+
+    /// Lends a temporary resource beyond `maxSize` (overflow policy): opened for `body`, closed after.
+    @usableFromInline
+    nonisolated(nonsending)
+    func withOverflowResource<R: Sendable>(_ body: (Factory.Resource) async throws -> R) async throws -> R {
+        defer { state.withLock { $0.machine.overflowFinished() } }
+        let resource = try await factory.openResource()
+        do {
+            let result = try await body(resource)
+            await factory.closeResource(resource)
+            return result
+        } catch {
+            await factory.closeResource(resource)
+            throw error
+        }
+    }
+
+    /// Checks a resource that was idle for `checkAfterIdle`: returns it if it passes, else
+    /// closes it and returns nil (the borrower asks again).
+    @usableFromInline
+    func checkedOrReplaced(_ pooled: PooledResource<Resource>) async throws -> PooledResource<Resource>? {
+        if await factory.check(pooled.resource) {
+            var checked = pooled
+            checked.needsCheck = false
+            return checked
+        }
+        logger.debug("closing an idle pooled resource that failed its check")
+        let action = state.withLock { $0.machine.checkFailed(pooled, now: PoolClock.now()) }
+        await perform(action)
+        return nil
     }
 
     /// Gives back a resource whose borrower threw `error`: closed if the factory judges the error fatal.

@@ -57,6 +57,37 @@ extension ResourcePool {
         }
     }
 
+    /// Applies new settings at run time (sizes capped by the factory's `resourceLimit`): see
+    /// ``PoolStateMachine/reconfigure(_:maxSize:)``. The maintenance interval stays as it was.
+    public func reconfigure(_ configuration: PoolConfiguration) async {
+        let maxSize = max(1, min(configuration.maxSize, resourceLimit))
+        let action = state.withLock { $0.machine.reconfigure(configuration, maxSize: maxSize) }
+        for waiter in action.grants {
+            waiter.resume(returning: .openPermit)
+        }
+        await close(action.close)
+        let count = state.withLock { $0.machine.reserveMinimum() }
+        do {
+            try await openIdle(count)
+        } catch {
+            logger.warning("could not open the minimum pooled resources", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Fails every waiting borrower with `error` (the backend is gone; nobody should wait for it).
+    public func failWaiters(with error: any Error) {
+        let waiters = state.withLock { $0.machine.removeWaiters() }
+        for waiter in waiters {
+            waiter.resume(throwing: error)
+        }
+    }
+
+    /// Closes every idle resource now (lent ones stay lent and come back as usual).
+    public func closeIdle() async {
+        let idle = state.withLock { $0.machine.removeIdle() }
+        await close(idle)
+    }
+
     /// Stops lending: waiters fail with ``PoolError/shutdown``, idle resources are closed, lent
     /// ones are closed when returned; returns when all are closed. Safe to call repeatedly and
     /// concurrently; every call returns once the pool has drained.

@@ -65,12 +65,15 @@ public final class ResourcePool<Factory: PoolResourceFactory>: Service, Sendable
     }
 
     @usableFromInline let factory: Factory
+    /// The configuration the pool was created with (``reconfigure(_:)`` changes the machine's copy).
     let configuration: PoolConfiguration
     let logger: Logger
     @usableFromInline let state: Mutex<State>
+    /// The factory's `resourceLimit`, read once.
+    let resourceLimit: Int
 
     /// The effective maximum: `min(configuration.maxSize, factory.resourceLimit ?? .max)`, at least 1.
-    public let maxSize: Int
+    public var maxSize: Int { state.withLock { $0.machine.maxSize } }
 
     /// Creates an empty pool; nothing is opened until ``prewarm()``, ``run()`` or the first borrower.
     ///
@@ -82,7 +85,7 @@ public final class ResourcePool<Factory: PoolResourceFactory>: Service, Sendable
         self.factory = factory
         self.configuration = configuration
         self.logger = logger
-        self.maxSize = maxSize
+        self.resourceLimit = limit
         self.state = Mutex(State(machine: Machine(configuration: configuration, maxSize: maxSize)))
     }
 
@@ -98,7 +101,7 @@ public final class ResourcePool<Factory: PoolResourceFactory>: Service, Sendable
     @inlinable
     nonisolated(nonsending)
     public func withResource<R: Sendable>(_ body: (Factory.Resource) async throws -> R) async throws -> R {
-        let pooled: PooledResource<Resource>
+        var pooled: PooledResource<Resource>
         switch state.withLock({ $0.machine.acquire() }) {
         case .resource(let idle):
             pooled = idle
@@ -106,8 +109,16 @@ public final class ResourcePool<Factory: PoolResourceFactory>: Service, Sendable
             pooled = try await openWithPermit()
         case .wait(let id):
             pooled = try await wait(id)
+        case .overflowPermit:
+            return try await withOverflowResource(body)
+        case .rejected(let error):
+            throw error
         case .shutdown:
             throw PoolError.shutdown
+        }
+        if pooled.needsCheck {
+            guard let checked = try await checkedOrReplaced(pooled) else { return try await withResource(body) }
+            pooled = checked
         }
         let result: R
         do {

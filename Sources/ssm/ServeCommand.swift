@@ -6,6 +6,7 @@ import PKCS11
 import SSMCore
 import SSMServer
 import ServiceLifecycle
+import UnixSignals
 
 /// `ssm serve --config PATH`: runs the HTTP daemon until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -29,23 +30,30 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
-        let level = configuration.logLevel
+        let logLevel = LogLevelControl(configuration.logLevel)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            logLevel.wrap(StreamLogHandler.standardError(label: label))
         }
         let logger = Logger(label: "ssm")
+        let path = config
         let notifier = SystemdNotifier()  // nil unless started by systemd with Type=notify
         let app: any ApplicationProtocol
         do {
-            app = try await buildApplication(configuration, logger: logger, notifier: notifier)
+            app = try await buildApplication(
+                configuration, logger: logger, reload: { try await AppConfiguration.load(path: path) }, logLevel: logLevel,
+                notifier: notifier)
             configuration.hsm.pin.zeroize()
         } catch {
             configuration.hsm.pin.zeroize()
             FileHandle.standardError.write(Data("ssm: cannot start: \(error)\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE
         }
-        try await makeServiceGroup(application: app, notifier: notifier, logger: logger).run()
+        // SIGTERM/SIGINT: stop accepting, let in-flight requests finish for at most
+        // server.shutdownTimeout (then cancel them), then close the sessions and finalize.
+        // Under systemd, a notifier service after the application says STOPPING=1 first.
+        try await makeServiceGroup(
+            application: app, notifier: notifier, logger: logger,
+            maximumGracefulShutdownDuration: configuration.shutdownTimeout
+        ).run()
     }
 }

@@ -28,6 +28,8 @@ public final class PKCS11Module: Sendable {
     /// Serialises the calls that change or index the object store; see
     /// ``serializingObjectStore(_:)``.
     private let objectStore = Mutex<Void>(())
+    /// Held for reading by every call, for writing by `C_Finalize` (see ``ReadWriteLock``).
+    private let calls = ReadWriteLock()
 
     private init(path: String, resolvedPath: String, functions: FunctionList, ownsInitialization: Bool) {
         self.path = path
@@ -71,9 +73,39 @@ public final class PKCS11Module: Sendable {
                 return
             }
             entries[resolvedPath] = nil
-            finalized.store(true, ordering: .sequentiallyConsistent)
-            if ownsInitialization {
-                _ = try? functions.call("C_Finalize", \.C_Finalize) { $0(nil) }
+            calls.withWriteLock {
+                finalized.store(true, ordering: .sequentiallyConsistent)
+                if ownsInitialization {
+                    _ = try? functions.call("C_Finalize", \.C_Finalize) { $0(nil) }
+                }
+            }
+        }
+    }
+
+    /// Calls `C_Finalize` now, whatever the reference count: recovery from a lost device
+    /// (`C_Finalize`, then ``load(path:)`` again for a fresh `C_Initialize`).
+    ///
+    /// On success this instance is finalised for every holder (their calls fail with
+    /// `CKR_CRYPTOKI_NOT_INITIALIZED`) and the next ``load(path:)`` of the path initialises the
+    /// module again. When another component of the process initialised the module
+    /// (``load(path:)`` got `CKR_CRYPTOKI_ALREADY_INITIALIZED`), the module is left to it and
+    /// only this instance is retired. Every session of this instance must be closed (or given
+    /// up) and no call may be running through it.
+    ///
+    /// - Throws: the `C_Finalize` error (the device may still be gone); the instance then stays
+    ///   usable, so the call can be repeated. `CKR_CRYPTOKI_NOT_INITIALIZED` counts as success.
+    public func finalizeNow() throws(PKCS11Error) {
+        try Self.registry.withLock { (entries) throws(PKCS11Error) in
+            guard !isFinalized else { return }
+            // Waits for the calls in flight to return; new ones wait, then fail as not initialised.
+            try calls.withWriteLock { () throws(PKCS11Error) in
+                if ownsInitialization {
+                    try functions.call("C_Finalize", \.C_Finalize, accepting: [.cryptokiNotInitialized]) { $0(nil) }
+                }
+                finalized.store(true, ordering: .sequentiallyConsistent)
+            }
+            if entries[resolvedPath]?.module === self {
+                entries[resolvedPath] = nil
             }
         }
     }
@@ -84,7 +116,8 @@ public final class PKCS11Module: Sendable {
     }
 
     /// Calls a `C_*` function of this module through ``FunctionList/invoke(_:_:accepting:_:)``;
-    /// fails with `CKR_CRYPTOKI_NOT_INITIALIZED` once the module has been finalised.
+    /// fails with `CKR_CRYPTOKI_NOT_INITIALIZED` once the module has been finalised. Never
+    /// overlaps `C_Finalize`.
     @discardableResult
     func call<Function>(
         _ name: String,
@@ -92,10 +125,12 @@ public final class PKCS11Module: Sendable {
         accepting accepted: [ReturnValue] = [],
         _ body: (Function) -> CK_RV
     ) throws(PKCS11Error) -> ReturnValue {
-        guard !isFinalized else {
-            throw PKCS11Error.returnValue(.cryptokiNotInitialized, function: name)
+        try calls.withReadLock { () throws(PKCS11Error) -> ReturnValue in
+            guard !isFinalized else {
+                throw PKCS11Error.returnValue(.cryptokiNotInitialized, function: name)
+            }
+            return try functions.call(name, function, accepting: accepted, body)
         }
-        return try functions.call(name, function, accepting: accepted, body)
     }
 
     /// Runs `body` (a `C_GenerateKey`, `C_CreateObject`, `C_DestroyObject` or

@@ -32,7 +32,10 @@ extension KeyService {
         try Self.checkKeyValue(value, type: type)
         let key = try await mutate(label: label) { session in
             let old = try session.findSecretKeys(label: label, id: id)
-            guard !old.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
+            guard !old.isEmpty else {
+                try Self.requireLogin(session)
+                throw KeyServiceError.keyNotFound(label: label, id: id)
+            }
             let handle = try session.importKey(type, value: value, label: label, id: id)
             do {
                 let replacement = try session.keyInfo(handle)
@@ -52,7 +55,10 @@ extension KeyService {
     public func deleteKey(label: String, id: KeyID) async throws {
         try await mutate(label: label) { session in
             let objects = try session.findSecretKeys(label: label, id: id)
-            guard !objects.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
+            guard !objects.isEmpty else {
+                try Self.requireLogin(session)
+                throw KeyServiceError.keyNotFound(label: label, id: id)
+            }
             for object in objects { try session.destroyObject(object) }
         }
         logger.info("key deleted", metadata: ["label": "\(label)", "id": "\(id)"])

@@ -20,15 +20,21 @@ public final class KeyService: Sendable {
     /// Creates the service over a connected HSM.
     public init(hsm: HSM, keyCacheTTL: Duration = .seconds(60), logger: Logger) {
         self.hsm = hsm
-        self.cache = KeyCache(ttl: keyCacheTTL)
+        let cache = KeyCache(ttl: keyCacheTTL)
+        self.cache = cache
         self.logger = logger
+        hsm.onReconnect { cache.invalidateAll() }
     }
 
     /// Reads every secret key of `label` (all of the token's when nil): handle, id, type,
-    /// size, usage. A key destroyed between the search and the read is left out.
+    /// size, usage. A key destroyed between the search and the read is left out. Finding
+    /// nothing while the token forgot the login throws `CKR_USER_NOT_LOGGED_IN` (see
+    /// ``requireLogin(_:)``).
     static func loadKeys(_ session: borrowing Session, label: String?) throws -> [KeyInfo] {
         var keys: [KeyInfo] = []
-        for handle in try session.findSecretKeys(label: label) {
+        let handles = try session.findSecretKeys(label: label)
+        if handles.isEmpty { try requireLogin(session) }
+        for handle in handles {
             do {
                 keys.append(try session.keyInfo(handle))
             } catch {
@@ -58,6 +64,16 @@ public final class KeyService: Sendable {
             throw KeyServiceError.keyNotFound(label: label, id: id)
         }
         return key
+    }
+
+    /// Throws `CKR_USER_NOT_LOGGED_IN` when the token forgot the login: it then hides private
+    /// objects instead of failing the search, and a missing key must not be reported as such
+    /// (``HSM/withSession(idempotent:_:)`` logs in again and repeats the operation).
+    static func requireLogin(_ session: borrowing Session) throws {
+        switch try session.info().state {
+        case .readWriteUser, .readOnlyUser: return
+        default: throw PKCS11Error(.returnValue(.userNotLoggedIn), function: "C_FindObjects")
+        }
     }
 
     /// Runs `operation` with the resolved key; when the HSM says the cached handle is no

@@ -19,18 +19,27 @@ extension AppConfiguration {
             case .callingTask: 0
             case .threadPool(let threads): threads
             }
+        let pool = hsm.pool
         return [
             ("server.address", address),
             ("server.bodyLimit", "\(bodyLimit)"),
+            ("server.shutdownTimeout", DurationParser.format(shutdownTimeout)),
             ("pkcs11.modulePath", hsm.modulePath),
             token,
             ("pkcs11.pin", hsm.pin.isEmpty ? "(not set)" : "(set, redacted)"),
             ("pkcs11.threads", "\(threads)"),
-            ("pool.maxSize", "\(hsm.pool.maxSize)"),
-            ("pool.minSize", "\(hsm.pool.minSize)"),
-            ("pool.idleTimeout", DurationParser.format(hsm.pool.idleTimeout)),
-            ("pool.maxLifetime", DurationParser.format(hsm.pool.maxLifetime)),
-            ("pool.acquireTimeout", DurationParser.format(hsm.pool.acquireTimeout)),
+            ("pkcs11.healthCheckInterval", DurationParser.format(hsm.recovery.healthCheckInterval)),
+            ("pkcs11.retryInterval", DurationParser.format(hsm.recovery.retryInterval)),
+            ("pkcs11.maxRetryInterval", DurationParser.format(hsm.recovery.maxRetryInterval)),
+            ("pool.maxSize", "\(pool.maxSize)"),
+            ("pool.minSize", "\(pool.minSize)"),
+            ("pool.idleTimeout", DurationParser.format(pool.idleTimeout)),
+            ("pool.maxLifetime", DurationParser.format(pool.maxLifetime)),
+            ("pool.acquireTimeout", DurationParser.format(pool.acquireTimeout)),
+            ("pool.maxWaiters", "\(pool.maxWaiters)"),
+            ("pool.overflow", pool.overflow.rawValue),
+            ("pool.maxOverflow", "\(pool.maxOverflow)"),
+            ("pool.checkAfterIdle", pool.checkAfterIdle.map(DurationParser.format) ?? "off"),
             ("keys.cacheTTL", DurationParser.format(hsm.keyCacheTTL)),
             ("log.level", logLevel.rawValue),
         ]

@@ -20,9 +20,21 @@ extension Problem {
                     headers: [.retryAfter: "1"])
             case .shutdown:
                 return Problem(.serviceUnavailable, "SHUTTING_DOWN", "the server is shutting down", headers: [.retryAfter: "5"])
+            case .exhausted:
+                return Problem(
+                    .serviceUnavailable, "POOL_EXHAUSTED", "every HSM session is in use; retry later",
+                    headers: [.retryAfter: "1"])
+            case .queueFull:
+                return Problem(
+                    .serviceUnavailable, "POOL_QUEUE_FULL", "too many requests are waiting for an HSM session; retry later",
+                    headers: [.retryAfter: "1"])
             }
         case let error as PKCS11Error:
             return from(error)
+        case let error as HSMUnavailableError:
+            let (whole, fraction) = error.retryAfter.components
+            let seconds = max(1, whole + (fraction > 0 ? 1 : 0))
+            return Problem(.serviceUnavailable, "HSM_UNAVAILABLE", error.reason, headers: [.retryAfter: "\(seconds)"])
         case is CancellationError:
             return Problem(.serviceUnavailable, "CANCELLED", "the request was cancelled", headers: [.retryAfter: "1"])
         default:

@@ -9,17 +9,19 @@ import UnixSignals
 /// The service group `ssm serve` runs: the application and, when systemd supervises the
 /// daemon, a ``SystemdNotifyService`` after it (so it is the first to hear of a shutdown).
 /// Graceful shutdown on `gracefulShutdownSignals` (none in tests: call
-/// `triggerGracefulShutdown()`).
+/// `triggerGracefulShutdown()`), cancelled after `maximumGracefulShutdownDuration` when given.
 public func makeServiceGroup(
     application: some ApplicationProtocol, notifier: SystemdNotifier?, logger: Logger,
-    gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint], maximumGracefulShutdownDuration: Duration? = nil
 ) -> ServiceGroup {
     var services: [any Service] = [application]
     if let notifier {
         services.append(SystemdNotifyService(notifier: notifier, logger: logger))
     }
-    return ServiceGroup(
-        configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+    var configuration = ServiceGroupConfiguration(
+        services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
+    configuration.maximumGracefulShutdownDuration = maximumGracefulShutdownDuration
+    return ServiceGroup(configuration: configuration)
 }
 
 /// Sends `READY=1` when the HSM's login holds (the listener is bound: this runs from

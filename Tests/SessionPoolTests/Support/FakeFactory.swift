@@ -29,12 +29,15 @@ final class FakeFactory: PoolResourceFactory {
         var highWater = 0
         var doubleCloses = 0
         var closedIDs: Set<Int> = []
+        var checks = 0
     }
 
     let resourceLimit: Int?
     private let openDelay: Duration?
     private let openGate: Gate?
     private let failingAttempts: Mutex<Set<Int>>
+    /// Ids of resources whose ``check(_:)`` fails.
+    private let failingChecks = Mutex<Set<Int>>([])
     private let state = Mutex(Counts())
 
     /// - Parameter failingAttempts: 1-based numbers of the open attempts that throw.
@@ -82,6 +85,16 @@ final class FakeFactory: PoolResourceFactory {
             counts.closed += 1
             counts.open -= 1
         }
+    }
+
+    /// Makes the check of these resources fail.
+    func failChecks(_ ids: Set<Int>) {
+        failingChecks.withLock { $0.formUnion(ids) }
+    }
+
+    func check(_ resource: FakeResource) async -> Bool {
+        state.withLock { $0.checks += 1 }
+        return !failingChecks.withLock { $0.contains(resource.id) }
     }
 
     func isFatal(_ error: any Error) -> Bool {

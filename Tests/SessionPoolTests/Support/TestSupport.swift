@@ -52,13 +52,14 @@ func eventually(
 func makePool(
     _ factory: FakeFactory, maxSize: Int = 10, minSize: Int = 0,
     idleTimeout: Duration = .seconds(300), maxLifetime: Duration = .seconds(1800),
-    acquireTimeout: Duration = .seconds(5)
+    acquireTimeout: Duration = .seconds(5), configure: (inout PoolConfiguration) -> Void = { _ in }
 ) -> ResourcePool<FakeFactory> {
     var logger = Logger(label: "ssm.pool.test")
     logger.logLevel = .critical
-    let configuration = PoolConfiguration(
+    var configuration = PoolConfiguration(
         maxSize: maxSize, minSize: minSize, idleTimeout: idleTimeout, maxLifetime: maxLifetime,
-        acquireTimeout: acquireTimeout)
+        acquireTimeout: acquireTimeout, checkAfterIdle: nil)
+    configure(&configuration)
     return ResourcePool(factory: factory, configuration: configuration, logger: logger)
 }
 
