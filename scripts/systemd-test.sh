@@ -27,7 +27,7 @@ trap cleanup EXIT
 cat >"$work/Containerfile" <<'CONTAINERFILE'
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      systemd systemd-sysv softhsm2 curl ca-certificates jq \
+      systemd systemd-sysv procps softhsm2 curl ca-certificates jq \
     && rm -rf /var/lib/apt/lists/*
 CMD ["/sbin/init"]
 CONTAINERFILE
