@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the commands in single quotes expand in their own shell
 # Checks the operations artefacts (seconds, offline): the systemd unit (systemd-analyze verify
 # and an exposure threshold), the install script (into a DESTDIR), the Dockerfile (hadolint)
 # and the Kubernetes manifests (kubernetes-validate, with the schemas it ships).
@@ -6,7 +7,7 @@
 #
 #   scripts/check-ops.sh [path/to/ssm]     (the binary the unit's ExecStart stands for)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ssm=$(realpath "${1:-$(swift build --show-bin-path)/ssm}")
 
 work=$(mktemp -d)

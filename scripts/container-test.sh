@@ -12,7 +12,7 @@
 # once first: it provides podman and the base images, and this script hands the build the
 # local Swift package mirror.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 engine=${CONTAINER_ENGINE:-$(command -v podman || command -v docker || true)}
 [ -n "$engine" ] || { echo "container-test: neither podman nor docker found" >&2; exit 1; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the commands in single quotes expand inside the container
 # Runs ssm under a real systemd, in a podman container that boots systemd: installs it with
 # scripts/install.sh --init-token, then checks Type=notify start-up (READY=1 and its status),
 # the PIN credential (root-only file, read by the service alone), encryption with curl, the
@@ -11,11 +12,11 @@
 # local debian:bookworm-slim). A binary linked against the toolchain's Swift libraries finds
 # them at the same path: the toolchain's library folder is mounted read-only.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ssm=$(realpath "${1:-$(swift build --show-bin-path)/ssm}")
 command -v podman >/dev/null || { echo "systemd-test: podman not found" >&2; exit 1; }
 
-image=ssm-systemd-test
+image="ssm-systemd-test"
 name="ssm-systemd-$$"
 work=$(mktemp -d)
 cleanup() {
