@@ -10,5 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build-fault-module.sh >/dev/null   # the fault-injecting PKCS#11 module (tests build it too); fails fast
 swift build --build-tests
-swift test --skip-build
+swift test --skip-build --skip ResilienceTests
+# Timing-sensitive (bounded response and recovery times): alone, so that no other suite loads the machine.
+swift test --skip-build --filter ResilienceTests
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
