@@ -28,12 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (level, format) = (configuration.logLevel, configuration.logFormat)
+        LoggingSystem.bootstrap { label in format.makeHandler(label: label, level: level) }
         let logger = Logger(label: "ssm")
         let app: any ApplicationProtocol
         do {

@@ -22,6 +22,8 @@ public struct AppConfiguration: Sendable {
     public var hsm: HSMConfiguration
     /// Log level.
     public var logLevel: Logger.Level = .info
+    /// Log line format (`log.format`: `text` or `json`).
+    public var logFormat: LogFormat = .text
 
     /// Creates a configuration in code (tests, `ssm bench`).
     public init(host: String = "127.0.0.1", port: Int = 8080, bodyLimit: Int = 1 << 20, hsm: HSMConfiguration, logLevel: Logger.Level = .info) {
@@ -76,10 +78,12 @@ private struct Reader {
             pool: pool,
             placement: threads == 0 ? .callingTask : .threadPool(threads: threads),
             keyCacheTTL: try duration("keys.cacheTTL", default: .seconds(60)))
-        return AppConfiguration(
+        var configuration = AppConfiguration(
             host: host, port: port,
             bodyLimit: try integer("server.bodyLimit", default: 1 << 20, range: 1024...(64 << 20)),
             hsm: hsm, logLevel: try logLevel())
+        configuration.logFormat = try logFormat()
+        return configuration
     }
 
     func string(_ key: String, isSecret: Bool = false) -> String? {
@@ -172,6 +176,15 @@ private struct Reader {
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
         guard !bytes.isEmpty else { throw ConfigurationError(key: "pkcs11.pinFile", "'\(path)' is empty") }
         return bytes
+    }
+
+    func logFormat() throws -> LogFormat {
+        guard let text = string("log.format") else { return .text }
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            let names = LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(key: "log.format", "must be one of \(names), got '\(text)'")
+        }
+        return format
     }
 
     func logLevel() throws -> Logger.Level {
