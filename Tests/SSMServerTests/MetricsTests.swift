@@ -81,12 +81,14 @@ struct MetricsTests {
 
     @Test("ssm_hsm_circuit_state reports what the circuit-state closure says at each scrape")
     func circuitState() async throws {
-        let state = Atomic<Int>(CircuitBreakerState.open.rawValue)
-        let metrics = ServerMetrics(circuitState: { CircuitBreakerState(rawValue: state.load(ordering: .relaxed)) ?? .closed })
+        let breaker = FakeBreaker()
+        let metrics = ServerMetrics(circuitState: { breaker.state })
         try await withTestApp(metrics: metrics) { client, _ in
-            #expect(try await Self.scrape(client).value("ssm_hsm_circuit_state") == 2)
-            state.store(CircuitBreakerState.halfOpen.rawValue, ordering: .relaxed)
-            #expect(try await Self.scrape(client).value("ssm_hsm_circuit_state") == 1)
+            let open = try await Self.scrape(client)
+            #expect(open.value("ssm_hsm_circuit_state") == 2)
+            breaker.state = .halfOpen
+            let halfOpen = try await Self.scrape(client)
+            #expect(halfOpen.value("ssm_hsm_circuit_state") == 1)
         }
     }
 
@@ -129,5 +131,15 @@ struct MetricsTests {
             throw error
         }
         await hsm.shutdown()
+    }
+}
+
+/// A circuit breaker's state, set by the test.
+final class FakeBreaker: Sendable {
+    private let value = Mutex(CircuitBreakerState.open)
+
+    var state: CircuitBreakerState {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

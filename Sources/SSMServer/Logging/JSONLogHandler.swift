@@ -60,7 +60,7 @@ public struct JSONLogHandler: LogHandler {
             line.key("metadata")
             line.metadata(merged)
         }
-        output.write(line.finish())
+        output.emit(line.finish())
     }
 }
 

@@ -33,7 +33,7 @@ public struct LogOutput: Sendable {
         }
     }
 
-    func write(_ line: [UInt8]) {
+    func emit(_ line: [UInt8]) {
         sink(line)
     }
 }

@@ -29,15 +29,14 @@ struct DescribedMetricsFactory: MetricsFactory {
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         guard let description = descriptions[label] else { return plain.makeCounter(label: label, dimensions: dimensions) }
-        return registry.makeCounter(name: label, labels: dimensions, help: description.help)
+        return registry.counter(label, help: description.help, labels: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         guard let description = descriptions[label], !description.buckets.isEmpty else {
             return plain.makeTimer(label: label, dimensions: dimensions)
         }
-        return registry.makeDurationHistogram(
-            name: label, labels: dimensions, buckets: description.buckets, help: description.help)
+        return registry.durationHistogram(label, help: description.help, labels: dimensions, buckets: description.buckets)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {

@@ -59,13 +59,13 @@ final class HTTPMetrics: Sendable {
         // Not a route: rare, so the registry's own (locked) lookup is good enough.
         let methodLabel = Self.standardMethods.contains(method.rawValue) ? method.rawValue : "OTHER"
         let route = fallbackRoute()
-        registry.makeCounter(
-            name: Self.requestsName, labels: [("method", methodLabel), ("route", route), ("status", String(status))],
-            help: Self.requestsHelp
+        registry.counter(
+            Self.requestsName, help: Self.requestsHelp,
+            labels: [("method", methodLabel), ("route", route), ("status", String(status))]
         ).increment()
-        registry.makeDurationHistogram(
-            name: Self.durationName, labels: [("method", methodLabel), ("route", route)],
-            buckets: ServerMetrics.requestBuckets, help: Self.durationHelp
+        registry.durationHistogram(
+            Self.durationName, help: Self.durationHelp, labels: [("method", methodLabel), ("route", route)],
+            buckets: ServerMetrics.requestBuckets
         ).record(duration)
     }
 }
@@ -96,16 +96,16 @@ final class RouteMetrics: Sendable {
     private func histogram() -> DurationHistogram {
         if let histogram = duration.load() { return histogram }
         return duration.storeIfNilThenLoad(
-            registry.makeDurationHistogram(
-                name: HTTPMetrics.durationName, labels: [("method", method), ("route", route)],
-                buckets: ServerMetrics.requestBuckets, help: HTTPMetrics.durationHelp))
+            registry.durationHistogram(
+                HTTPMetrics.durationName, help: HTTPMetrics.durationHelp, labels: [("method", method), ("route", route)],
+                buckets: ServerMetrics.requestBuckets))
     }
 
     private func counter(status: Int) -> Counter {
         let make = {
-            self.registry.makeCounter(
-                name: HTTPMetrics.requestsName, labels: [("method", self.method), ("route", self.route), ("status", String(status))],
-                help: HTTPMetrics.requestsHelp)
+            self.registry.counter(
+                HTTPMetrics.requestsName, help: HTTPMetrics.requestsHelp,
+                labels: [("method", self.method), ("route", self.route), ("status", String(status))])
         }
         guard let slot = Self.commonStatuses.firstIndex(of: status) else { return make() }
         if let counter = counters[slot].load() { return counter }

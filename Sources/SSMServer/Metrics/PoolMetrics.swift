@@ -15,22 +15,23 @@ final class PoolMetrics: Sendable {
     private let seen: Mutex<[UInt64]>
 
     init(registry: PrometheusCollectorRegistry) {
-        size = registry.makeGauge(name: "ssm_pool_size", help: "Sessions of the pool: idle, lent, being opened or closed.")
-        maxSize = registry.makeGauge(name: "ssm_pool_max_size", help: "Most sessions the pool may hold (pool.maxSize).")
-        inUse = registry.makeGauge(name: "ssm_pool_in_use", help: "Pooled sessions lent to a request.")
-        available = registry.makeGauge(name: "ssm_pool_available", help: "Idle pooled sessions.")
-        waiters = registry.makeGauge(name: "ssm_pool_waiters", help: "Requests waiting for a pooled session.")
+        size = registry.gauge("ssm_pool_size", help: "Sessions of the pool: idle, lent, being opened or closed.")
+        maxSize = registry.gauge("ssm_pool_max_size", help: "Most sessions the pool may hold (pool.maxSize).")
+        inUse = registry.gauge("ssm_pool_in_use", help: "Pooled sessions lent to a request.")
+        available = registry.gauge("ssm_pool_available", help: "Idle pooled sessions.")
+        waiters = registry.gauge("ssm_pool_waiters", help: "Requests waiting for a pooled session.")
+        func counter(_ name: String, _ help: String, _ value: @escaping @Sendable (PoolStatistics) -> UInt64)
+            -> (Counter, @Sendable (PoolStatistics) -> UInt64)
+        {
+            (registry.counter(name, help: help), value)
+        }
         counters = [
-            (registry.makeCounter(name: "ssm_pool_sessions_created_total", help: "Sessions the pool opened."), { $0.created }),
-            (registry.makeCounter(name: "ssm_pool_sessions_closed_total", help: "Sessions the pool closed (idle, too old, broken, shutdown)."), { $0.closed }),
-            (registry.makeCounter(name: "ssm_pool_acquired_total", help: "Sessions lent by the pool."), { $0.acquired }),
-            (
-                registry.makeCounter(
-                    name: "ssm_pool_acquire_timeouts_total", help: "Waits for a session that ended at pool.acquireTimeout (503)."),
-                { $0.timeouts }
-            ),
-            (registry.makeCounter(name: "ssm_pool_errors_total", help: "Failed session opens, plus sessions dropped after an error that made them unusable."), { $0.errors }),
-            (registry.makeCounter(name: "ssm_pool_acquire_cancelled_total", help: "Waits for a session cancelled by their request."), { $0.cancelled }),
+            counter("ssm_pool_sessions_created_total", "Sessions the pool opened.") { $0.created },
+            counter("ssm_pool_sessions_closed_total", "Sessions the pool closed (idle, too old, broken, shutdown).") { $0.closed },
+            counter("ssm_pool_acquired_total", "Sessions lent by the pool.") { $0.acquired },
+            counter("ssm_pool_acquire_timeouts_total", "Waits for a session that ended at pool.acquireTimeout (503).") { $0.timeouts },
+            counter("ssm_pool_errors_total", "Failed session opens, and sessions dropped after an error that broke them.") { $0.errors },
+            counter("ssm_pool_acquire_cancelled_total", "Waits for a session cancelled with their request.") { $0.cancelled },
         ]
         seen = Mutex(Array(repeating: 0, count: counters.count))
     }

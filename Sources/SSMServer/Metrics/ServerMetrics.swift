@@ -67,8 +67,8 @@ public final class ServerMetrics: Sendable {
         self.keyService = KeyServiceMetrics(factory: factory)
         self.pool = PoolMetrics(registry: registry)
         self.circuitState = circuitState
-        self.circuitGauge = registry.makeGauge(
-            name: "ssm_hsm_circuit_state", help: "State of the HSM circuit breaker: 0 closed, 1 half-open, 2 open.")
+        self.circuitGauge = registry.gauge(
+            "ssm_hsm_circuit_state", help: "State of the HSM circuit breaker: 0 closed, 1 half-open, 2 open.")
         circuitGauge.set(Double(CircuitBreakerState.closed.rawValue))
     }
 
