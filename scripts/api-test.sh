@@ -54,6 +54,7 @@ work=$(mktemp -d)
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -n "${SSM_API_TEST_KEEP:-}" ] && cp "$work/log" "$work/schemathesis.out" "$SSM_API_TEST_KEEP"/ 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -93,12 +94,12 @@ timeout 900 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" --n
   --url "$base" --checks all --exclude-checks positive_data_acceptance \
   --phases examples,coverage,fuzzing --max-examples "$examples" --seed "$seed" --workers 2 \
   --generation-database none --request-timeout 30 \
-  --report junit --report-dir "$work/report" >"$work/schemathesis.out" 2>&1
+  --report junit --report-junit-path "$work/junit.xml" >"$work/schemathesis.out" 2>&1
 code=$?
 tail -n 40 "$work/schemathesis.out" >&2
 [ $code -eq 0 ] || cat "$work/schemathesis.out" >&2
 check "schemathesis (seed $seed, $examples examples per operation, $(($(date +%s) - start)) s)" 0 "$code"
-cases=$(grep -o 'tests="[0-9]*"' "$work/report/junit.xml" 2>/dev/null | head -1 | tr -dc 0-9)
+cases=$(grep -o "[0-9][0-9]* generated" "$work/schemathesis.out" | head -1 | tr -dc 0-9)
 echo "api-test: schemathesis ran ${cases:-?} test cases" >&2
 
 # 4. The log: stop the server, then every line must be JSON, and no line the PIN.
