@@ -16,7 +16,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ssm=${1:-$(swift build --show-bin-path)/ssm}
-venv=${SSM_API_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ssm-api-test}
+venv=${SSM_API_TEST_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ssm-api-test}
 examples=${SSM_API_TEST_EXAMPLES:-15}
 seed=${SSM_API_TEST_SEED:-1}
 pin=Api-Test-Pin-7431

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, builds, runs the unit and integration
 # tests (each against a SoftHSM token it creates in a temporary directory), then the
-# end-to-end script that drives the built daemon with curl.
+# end-to-end script that drives the built daemon with curl, and the API conformance script
+# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked).
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -12,3 +13,4 @@ scripts/build-fault-module.sh >/dev/null   # the fault-injecting PKCS#11 module 
 swift build --build-tests
 swift test --skip-build
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
+scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
