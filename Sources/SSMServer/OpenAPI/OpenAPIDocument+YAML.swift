@@ -15,7 +15,7 @@ info:
     `tag`, `aad`, `key_value`) are hex strings (either case in requests, lower case in
     answers).
 
-    Every route that takes a body is also served under `/crypto` (SSM v1.6's layout), with the
+    Every encryption and key route is also served under `/crypto` (SSM v1.6's layout), with the
     same request and answer.
 
     Every error is problem details (`application/problem+json`) with SSM's fields `title`,
