@@ -90,11 +90,12 @@ cat >"$work/schemathesis.toml" <<'EOF'
 expected-statuses = ["2xx", "3xx", "4xx", "503"]
 EOF
 start=$(date +%s)
-timeout 900 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" --no-color run "$base/openapi.yaml" \
+# (From the work directory: schemathesis keeps a cache in the current one.)
+(cd "$work" && timeout 900 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" --no-color run "$base/openapi.yaml" \
   --url "$base" --checks all --exclude-checks positive_data_acceptance \
   --phases examples,coverage,fuzzing --max-examples "$examples" --seed "$seed" --workers 2 \
   --generation-database none --request-timeout 30 \
-  --report junit --report-junit-path "$work/junit.xml" >"$work/schemathesis.out" 2>&1
+  --report junit --report-junit-path "$work/junit.xml" >"$work/schemathesis.out" 2>&1)
 code=$?
 tail -n 40 "$work/schemathesis.out" >&2
 [ $code -eq 0 ] || cat "$work/schemathesis.out" >&2
