@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, builds, runs the unit and integration
 # tests (each against a SoftHSM token it creates in a temporary directory), then the
-# end-to-end script that drives the built daemon with curl.
+# end-to-end script that drives the built daemon with curl, and the API conformance script
+# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked).
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -14,3 +15,4 @@ swift test --skip-build --skip ResilienceTests
 # Timing-sensitive (bounded response and recovery times): alone, so that no other suite loads the machine.
 swift test --skip-build --filter ResilienceTests
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
+scripts/api-test.sh "$(swift build --show-bin-path)/ssm"

@@ -37,6 +37,7 @@ struct ResilienceTests {
                 pool: PoolConfiguration(maxSize: 4, minSize: 2, acquireTimeout: .seconds(3)),
                 recovery: RecoveryConfiguration(retryInterval: .milliseconds(50), maxRetryInterval: .milliseconds(250))),
             logger: logger)
+        fault.releaseLoads()  // the HSM is the module's only holder: recovery re-initialises it
         try await hsm.prewarm()
         let keys = KeyService(hsm: hsm, logger: logger)
         let label = uniqueLabel("removed")
@@ -232,6 +233,7 @@ struct ResilienceTests {
                 modulePath: fault.libraryPath, token: .label(token.label), pin: token.pinBytes,
                 pool: PoolConfiguration(maxSize: 2, minSize: 1)),
             logger: logger)
+        fault.releaseLoads()
         // The device fails the check: the breaker opens and ssm reconnects. (A lost login: see
         // LoginChangeTests, on a token of its own, since a logout is process-wide.)
         try fault.setRules("C_GetSessionInfo CKR_DEVICE_ERROR count=1\n")
