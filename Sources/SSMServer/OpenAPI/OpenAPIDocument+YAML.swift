@@ -762,9 +762,12 @@ components:
             $ref: '#/components/schemas/Problem'
     Unavailable:
       description: |
-        Try again later: `POOL_EXHAUSTED` (no session within `pool.acquireTimeout`),
-        `HSM_BUSY` (the HSM is out of resources), `HSM_UNAVAILABLE` (device or session lost),
-        `NOT_READY` (not logged in), `SHUTTING_DOWN`, `CANCELLED`.
+        Try again later (after `Retry-After` seconds): `POOL_EXHAUSTED` (no session within
+        `pool.acquireTimeout`, or at once under `pool.overflow: fail`), `POOL_QUEUE_FULL`
+        (`pool.maxWaiters` requests already wait; answered at once), `HSM_BUSY` (the HSM is out
+        of resources), `HSM_UNAVAILABLE` (the device or session was lost; while the circuit
+        breaker is open, answered at once), `NOT_READY` (not logged in, or reconnecting),
+        `SHUTTING_DOWN`, `CANCELLED`.
       headers:
         X-Request-ID:
           $ref: '#/components/headers/RequestID'
@@ -1104,9 +1107,47 @@ components:
     PoolStats:
       type: object
       required:
-        [max_size, min_size, current_size, available, in_use, waiters, created, closed, acquired, timeouts, errors,
-         cancelled, acquire_wait_us]
+        [max_size, min_size, current_size, available, in_use, waiters, max_waiters, overflow_in_use, created, closed,
+         acquired, timeouts, rejected, overflow_opened, checks_failed, errors, cancelled, acquire_wait_us, circuit]
       properties:
+        max_waiters:
+          type: integer
+          description: The most requests allowed to wait (`pool.maxWaiters`).
+        overflow_in_use:
+          type: integer
+          description: 'Temporary sessions beyond `max_size` lent now (policy `overflow`).'
+        rejected:
+          type: integer
+          description: 'Requests refused at once (queue full, or policy `fail`).'
+        overflow_opened:
+          type: integer
+          description: Temporary sessions opened beyond `max_size`.
+        checks_failed:
+          type: integer
+          description: Idle sessions found dead (`C_GetSessionInfo`) before they were lent.
+        circuit:
+          type: object
+          description: The HSM circuit breaker.
+          required: [state, trips, recoveries, failed_probes]
+          properties:
+            state:
+              type: string
+              enum: [closed, open, half-open]
+            trips:
+              type: integer
+              description: Times the HSM was found lost.
+            recoveries:
+              type: integer
+              description: Times ssm reconnected.
+            failed_probes:
+              type: integer
+              description: Failed reconnection attempts since the last trip.
+            last_error:
+              type: string
+              description: Why it last opened, or why the last attempt failed (a PKCS#11 function and `CKR_` code).
+            next_probe_ms:
+              type: integer
+              description: While open, milliseconds until the next reconnection attempt.
         max_size:
           type: integer
           description: The effective maximum (`pool.maxSize` capped by the token's limit).
