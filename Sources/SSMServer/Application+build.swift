@@ -22,8 +22,9 @@ public func buildApplication(
     notifier: SystemdNotifier? = nil
 ) async throws -> some ApplicationProtocol {
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
-    let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger)
-    let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit)
+    let metrics = ServerMetrics(circuitState: { hsm.circuit().state })
+    let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
+    let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics)
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let reload {
         services.append(
@@ -41,13 +42,21 @@ public func buildApplication(
 }
 
 /// The router with every route of ssm and its middleware.
-public func buildRouter(hsm: HSM, keys: KeyService, bodyLimit: Int) -> Router<SSMRequestContext> {
-    let router = Router(context: SSMRequestContext.self)
-    let table = RouteTable()
-    router.add(middleware: RequestMiddleware(routes: table))
-    let routes = RouteRegistrar(router: router, table: table)
+///
+/// - Parameter metrics: what `GET /metrics` serves; give `keys` the same object's
+///   ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
+public func buildRouter(
+    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics()
+) -> Router<SSMRequestContext> {
+    let routes = RouteRegistrar()
     SystemController(hsm: hsm).addRoutes(to: routes)
+    ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
+    let router = Router(context: SSMRequestContext.self)
+    router.add(
+        middleware: RequestMiddleware(
+            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
+    routes.register(on: router)
     return router
 }

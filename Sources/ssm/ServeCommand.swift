@@ -31,9 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)  // EX_CONFIG
         }
         let logLevel = LogLevelControl(configuration.logLevel)
-        LoggingSystem.bootstrap { label in
-            logLevel.wrap(StreamLogHandler.standardError(label: label))
-        }
+        let format = configuration.logFormat
+        LoggingSystem.bootstrap { label in logLevel.wrap(format.makeHandler(label: label, level: .trace)) }
         let logger = Logger(label: "ssm")
         let path = config
         let notifier = SystemdNotifier()  // nil unless started by systemd with Type=notify

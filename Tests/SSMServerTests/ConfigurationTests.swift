@@ -146,6 +146,16 @@ struct ConfigurationTests {
             "configuration error: pkcs11.maxRetryInterval: must not be shorter than pkcs11.retryInterval")
     }
 
+    @Test("no description or dump of a configuration shows the PIN, as text or as bytes")
+    func pinNeverDescribed() async throws {
+        let configuration = try await load(Self.example, environment: ["SSM_PKCS11_PIN": "s3cr3t-pin"])
+        let bytes = "\(Array("s3cr3t-pin".utf8))".dropFirst().dropLast()  // "115, 51, ..."
+        for text in ["\(configuration)", String(reflecting: configuration), "\(configuration.hsm)"] {
+            #expect(!text.contains("s3cr3t-pin") && !text.contains(bytes), "\(text)")
+            #expect(text.contains("<redacted>"))
+        }
+    }
+
     @Test("a YAML syntax error on the PIN's line names the position, never the PIN")
     func yamlErrorHidesPIN() async throws {
         let path = try write("pkcs11:\n  tokenLabel: ssm\n  pin: s3cret-pin: x\n")

@@ -11,6 +11,9 @@ import Testing
 
 /// Faults, overload and restarts (issue 6): every request answers in bounded time, ssm
 /// recovers by itself, nothing leaks.
+///
+/// These tests measure response times, so `scripts/test.sh` runs them in a process of their
+/// own, after the rest of the suite, with nothing else loading the machine.
 @Suite("Resilience: HSM faults and overload", .serialized, .timeLimit(.minutes(2)))
 struct ResilienceTests {
     let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -31,9 +34,10 @@ struct ResilienceTests {
         let hsm = try await HSM.connect(
             HSMConfiguration(
                 modulePath: fault.libraryPath, token: .label(token.label), pin: token.pinBytes,
-                pool: PoolConfiguration(maxSize: 4, minSize: 2, acquireTimeout: .seconds(2)),
+                pool: PoolConfiguration(maxSize: 4, minSize: 2, acquireTimeout: .seconds(3)),
                 recovery: RecoveryConfiguration(retryInterval: .milliseconds(50), maxRetryInterval: .milliseconds(250))),
             logger: logger)
+        fault.releaseLoads()  // the HSM is the module's only holder: recovery re-initialises it
         try await hsm.prewarm()
         let keys = KeyService(hsm: hsm, logger: logger)
         let label = uniqueLabel("removed")
@@ -47,15 +51,20 @@ struct ResilienceTests {
         let unexpected = Errors()
         // The device is gone from 0.3 s to 1.3 s after the rules are read (at once, under load).
         try fault.setRules("* CKR_DEVICE_REMOVED from_ms=300 until_ms=1300\n")
+        let restored = 1.3
+        let recovered = Flag()
         let outcomes = await withTaskGroup(of: [Outcome].self) { group in
             for _ in 0..<6 {
                 group.addTask {
                     var outcomes: [Outcome] = []
-                    while seconds() < 2.6 {
+                    // Until a success after the restore (at most 10 s), and at least 2.6 s.
+                    while seconds() < 2.6 || (!recovered.isSet && seconds() < 10) {
                         let start = seconds()
                         do {
                             _ = try await keys.encrypt(label: label, algorithm: .aes256GCM, plaintext: Array("x".utf8))
-                            outcomes.append(Outcome(start: start, end: seconds(), succeeded: true))
+                            let end = seconds()
+                            if end >= restored { recovered.set() }
+                            outcomes.append(Outcome(start: start, end: end, succeeded: true))
                         } catch {
                             switch error {
                             case is HSMUnavailableError: break
@@ -75,10 +84,11 @@ struct ResilienceTests {
         let failures = outcomes.filter { !$0.succeeded }
         #expect(!failures.isEmpty)
         // No request hangs: none takes even as long as acquireTimeout.
-        #expect(outcomes.map { $0.end - $0.start }.max() ?? 0 < 2)
-        let restored = 1.3
+        #expect(outcomes.map { $0.end - $0.start }.max() ?? 0 < 3)
         let firstSuccess = outcomes.filter { $0.succeeded && $0.end >= restored }.map(\.end).min()
-        #expect(firstSuccess != nil && firstSuccess! - restored <= 1.0, "first success at \(String(describing: firstSuccess)) s")
+        #expect(
+            firstSuccess != nil && firstSuccess! - restored <= 1.0,
+            "first success at \(String(describing: firstSuccess)) s; breaker \(hsm.circuit())")
         let circuit = hsm.circuit()
         #expect(circuit.state == .closed && circuit.trips >= 1 && circuit.recoveries >= 1)
         #expect(await hsm.isReady())
@@ -223,6 +233,7 @@ struct ResilienceTests {
                 modulePath: fault.libraryPath, token: .label(token.label), pin: token.pinBytes,
                 pool: PoolConfiguration(maxSize: 2, minSize: 1)),
             logger: logger)
+        fault.releaseLoads()
         // The device fails the check: the breaker opens and ssm reconnects. (A lost login: see
         // LoginChangeTests, on a token of its own, since a logout is process-wide.)
         try fault.setRules("C_GetSessionInfo CKR_DEVICE_ERROR count=1\n")

@@ -103,6 +103,16 @@ public final class FaultyModuleFixture {
         return Int(unsafeBitCast(symbol, to: OpenSessions.self)())
     }
 
+    /// Releases the fixture's own references to the module (after ``load()`` has set the
+    /// environment and an `HSM` loaded the module too), so that the `HSM` is its only holder and
+    /// its recovery really finalises and re-initialises it.
+    public func releaseLoads() {
+        for module in loaded {
+            module.finalize()
+        }
+        loaded = []
+    }
+
     /// Finalises what it loaded (the faulty module's `C_Finalize` closes the sessions still open
     /// through it, and only those) and removes the directory (the library stays mapped: modules
     /// are never unloaded).

@@ -26,8 +26,9 @@ public final class PKCS11Module: Sendable {
     /// Set once the last reference is finalised.
     private let finalized = Atomic<Bool>(false)
     /// Serialises the calls that change or index the object store; see
-    /// ``serializingObjectStore(_:)``.
-    private let objectStore = Mutex<Void>(())
+    /// ``serializingObjectStore(_:)``. Process-wide, not per instance: two module instances
+    /// (a wrapping module and the one it wraps, as in the tests) can share one object store.
+    private static let objectStore = Mutex<Void>(())
     /// Held for reading by every call, for writing by `C_Finalize` (see ``ReadWriteLock``).
     private let calls = ReadWriteLock()
 
@@ -82,31 +83,37 @@ public final class PKCS11Module: Sendable {
         }
     }
 
-    /// Calls `C_Finalize` now, whatever the reference count: recovery from a lost device
-    /// (`C_Finalize`, then ``load(path:)`` again for a fresh `C_Initialize`).
+    /// Gives up this reference for recovery from a lost device: when it is the instance's last
+    /// one, calls `C_Finalize` now, so that the next ``load(path:)`` of the path runs
+    /// `C_Initialize` again on a fresh instance.
     ///
-    /// On success this instance is finalised for every holder (their calls fail with
-    /// `CKR_CRYPTOKI_NOT_INITIALIZED`) and the next ``load(path:)`` of the path initialises the
-    /// module again. When another component of the process initialised the module
-    /// (``load(path:)`` got `CKR_CRYPTOKI_ALREADY_INITIALIZED`), the module is left to it and
-    /// only this instance is retired. Every session of this instance must be closed (or given
-    /// up) and no call may be running through it.
+    /// When other holders remain in the process (a test fixture, another component), the module
+    /// is not finalised — their sessions would die with it — and only this reference is
+    /// released: the next ``load(path:)`` returns the same, still initialised instance. When
+    /// another component initialised the module (``load(path:)`` got
+    /// `CKR_CRYPTOKI_ALREADY_INITIALIZED`), it is left to that component likewise.
     ///
-    /// - Throws: the `C_Finalize` error (the device may still be gone); the instance then stays
-    ///   usable, so the call can be repeated. `CKR_CRYPTOKI_NOT_INITIALIZED` counts as success.
-    public func finalizeNow() throws(PKCS11Error) {
+    /// `C_Finalize` waits for the calls in flight to return (see ``ReadWriteLock``); afterwards
+    /// every call on the instance fails with `CKR_CRYPTOKI_NOT_INITIALIZED`.
+    ///
+    /// - Throws: the `C_Finalize` error (the device may still be gone); the reference is then
+    ///   kept and the instance stays usable, so the call can be repeated.
+    ///   `CKR_CRYPTOKI_NOT_INITIALIZED` counts as success.
+    public func finalizeForRecovery() throws(PKCS11Error) {
         try Self.registry.withLock { (entries) throws(PKCS11Error) in
-            guard !isFinalized else { return }
-            // Waits for the calls in flight to return; new ones wait, then fail as not initialised.
+            guard var entry = entries[resolvedPath], entry.module === self else { return }
+            guard entry.references == 1 else {
+                entry.references -= 1
+                entries[resolvedPath] = entry
+                return
+            }
             try calls.withWriteLock { () throws(PKCS11Error) in
                 if ownsInitialization {
                     try functions.call("C_Finalize", \.C_Finalize, accepting: [.cryptokiNotInitialized]) { $0(nil) }
                 }
                 finalized.store(true, ordering: .sequentiallyConsistent)
             }
-            if entries[resolvedPath]?.module === self {
-                entries[resolvedPath] = nil
-            }
+            entries[resolvedPath] = nil
         }
     }
 
@@ -135,7 +142,7 @@ public final class PKCS11Module: Sendable {
 
     /// Runs `body` (a `C_GenerateKey`, `C_CreateObject`, `C_DestroyObject` or
     /// `C_FindObjectsInit`) while no other thread of the process runs one of these through
-    /// this module.
+    /// any module instance.
     ///
     /// SoftHSM's file object store re-indexes the token directory in `C_FindObjectsInit` without
     /// holding its own lock, racing with object creation and destruction in other threads;
@@ -147,7 +154,7 @@ public final class PKCS11Module: Sendable {
     func serializingObjectStore<Result>(
         _ body: () throws(PKCS11Error) -> Result
     ) throws(PKCS11Error) -> Result {
-        try objectStore.withLock { (_) throws(PKCS11Error) -> Result in try body() }
+        try Self.objectStore.withLock { (_) throws(PKCS11Error) -> Result in try body() }
     }
 
     // MARK: - Loading

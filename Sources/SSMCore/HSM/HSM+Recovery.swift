@@ -56,7 +56,7 @@ extension HSM {
                 let link = try await executor.run { () throws -> TokenLink in
                     old.withAnchor { session in try? session.handle.close() }
                     // Waits for calls in flight to leave the module; a no-op once done.
-                    try old.module.finalizeNow()
+                    try old.module.finalizeForRecovery()
                     return try TokenLink.open(modulePath: settings.modulePath, token: settings.token, pin: pin)
                 }
                 links.replace(with: link)

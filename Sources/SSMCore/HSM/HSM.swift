@@ -148,7 +148,9 @@ public final class HSM: Sendable {
     }
 
     /// Runs `body` on a pooled session of the current link. A session of a link replaced since
-    /// it was opened (its module finalized) is closed and another one is borrowed.
+    /// it was opened (its module finalized) is closed and another one is borrowed. (When the
+    /// module was not finalized because another component of the process holds it, its old
+    /// sessions are still valid and stay in use.)
     private func onPooledSession<R: Sendable>(_ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
         let executor = self.executor
         while true {

@@ -42,6 +42,17 @@ public struct HSMConfiguration: Sendable {
     }
 }
 
+extension HSMConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Every setting but the PIN, which shows as `<redacted>` (so that no log or dump of a
+    /// configuration, e.g. ServiceLifecycle's list of services, can carry it).
+    public var description: String {
+        "HSMConfiguration(modulePath: \(modulePath), token: \(token), pin: <redacted>, pool: \(pool), "
+            + "placement: \(placement), keyCacheTTL: \(keyCacheTTL), recovery: \(recovery))"
+    }
+
+    public var debugDescription: String { description }
+}
+
 /// How ssm watches its HSM and reconnects when the device is lost.
 public struct RecoveryConfiguration: Sendable, Hashable {
     /// How often the logged-in anchor session is checked (`C_GetSessionInfo`), which also keeps

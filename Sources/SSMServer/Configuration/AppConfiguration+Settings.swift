@@ -42,6 +42,7 @@ extension AppConfiguration {
             ("pool.checkAfterIdle", pool.checkAfterIdle.map(DurationParser.format) ?? "off"),
             ("keys.cacheTTL", DurationParser.format(hsm.keyCacheTTL)),
             ("log.level", logLevel.rawValue),
+            ("log.format", logFormat.rawValue),
         ]
     }
 }

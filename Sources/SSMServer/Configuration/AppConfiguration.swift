@@ -24,6 +24,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// On SIGTERM, how long in-flight requests may take to finish before they are cancelled.
     public var shutdownTimeout: Duration = .seconds(30)
+    /// Log line format (`log.format`: `text` or `json`).
+    public var logFormat: LogFormat = .text
 
     /// Creates a configuration in code (tests, `ssm bench`).
     public init(
@@ -83,11 +85,13 @@ private struct Reader {
             placement: threads == 0 ? .callingTask : .threadPool(threads: threads),
             keyCacheTTL: try duration("keys.cacheTTL", default: .seconds(60)),
             recovery: try recovery())
-        return AppConfiguration(
+        var configuration = AppConfiguration(
             host: host, port: port,
             bodyLimit: try integer("server.bodyLimit", default: 1 << 20, range: 1024...(64 << 20)),
             hsm: hsm, logLevel: try logLevel(),
             shutdownTimeout: try duration("server.shutdownTimeout", default: .seconds(30)))
+        configuration.logFormat = try logFormat()
+        return configuration
     }
 
     func recovery() throws -> RecoveryConfiguration {
@@ -213,6 +217,15 @@ private struct Reader {
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
         guard !bytes.isEmpty else { throw ConfigurationError(key: "pkcs11.pinFile", "'\(path)' is empty") }
         return bytes
+    }
+
+    func logFormat() throws -> LogFormat {
+        guard let text = string("log.format") else { return .text }
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            let names = LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(key: "log.format", "must be one of \(names), got '\(text)'")
+        }
+        return format
     }
 
     func logLevel() throws -> Logger.Level {

@@ -9,9 +9,10 @@ import UnixSignals
 /// sizes, timeouts and overload settings, the log level, and the PIN (ssm logs in with the new
 /// one; see ``HSM/changePIN(_:)``). Requests keep being served throughout.
 ///
-/// Settings that need a restart (address, module, token, threads, body limit, key cache) are
+/// Settings that need a restart (address, module, token, threads, body limit, key cache,
+/// recovery intervals, shutdown timeout, log format) are
 /// left as they are, with a warning naming them. An invalid file changes nothing.
-public struct ConfigurationReloader: Service {
+public struct ConfigurationReloader: Service, CustomStringConvertible {
     /// What a reload did.
     public enum Outcome: Sendable, Equatable {
         /// The new settings are in use; these keys would need a restart to change.
@@ -34,11 +35,16 @@ public struct ConfigurationReloader: Service {
         load: @escaping @Sendable () async throws -> AppConfiguration
     ) {
         self.hsm = hsm
+        var started = started
+        started.hsm.pin = []  // not kept: only the settings that need a restart are compared
         self.started = started
         self.logLevel = logLevel
         self.logger = logger
         self.load = load
     }
+
+    /// `ConfigurationReloader` (ServiceLifecycle logs its services).
+    public var description: String { "ConfigurationReloader" }
 
     /// Reloads on every SIGHUP until graceful shutdown.
     public func run() async throws {
@@ -90,6 +96,9 @@ public struct ConfigurationReloader: Service {
         if new.hsm.token != started.hsm.token { keys.append("pkcs11.tokenLabel") }
         if new.hsm.placement != started.hsm.placement { keys.append("pkcs11.threads") }
         if new.hsm.keyCacheTTL != started.hsm.keyCacheTTL { keys.append("keys.cacheTTL") }
+        if new.hsm.recovery != started.hsm.recovery { keys.append("pkcs11.healthCheckInterval/retryInterval") }
+        if new.shutdownTimeout != started.shutdownTimeout { keys.append("server.shutdownTimeout") }
+        if new.logFormat != started.logFormat { keys.append("log.format") }
         return keys
     }
 }

@@ -5,12 +5,14 @@ import Logging
 import SSMCore
 
 /// The outermost middleware: gives every request an id, turns every error into problem
-/// details (405 with `Allow` for a known path with the wrong method), and logs one line
-/// per request: method, path, status, duration, request id. Bodies are never logged.
+/// details (405 with `Allow` for a known path with the wrong method), logs one line per
+/// request (method, path, status, duration, request id; bodies never) and records the
+/// request in ``HTTPMetrics`` under its route pattern.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = SSMRequestContext
 
     let routes: RouteTable
+    let metrics: HTTPMetrics
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -32,6 +34,11 @@ struct RequestMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - start
+        let status = response.status.code
+        metrics.record(
+            method: request.method, endpoint: context.endpointPath,
+            fallbackRoute: status == 405 ? routes.knownPath(request.uri.path) ?? HTTPMetrics.unmatched : HTTPMetrics.unmatched,
+            status: status, duration: elapsed)
         context.logger.info(
             "request",
             metadata: [
