@@ -174,5 +174,39 @@ out=$(SSM_PKCS11_PIN=9999 SSM_PKCS11_TOKEN_LABEL=e2e "$ssm" serve 2>&1); code=$?
 check "wrong PIN exit" 69 "$code"; echo "$out" | grep -q CKR_PIN_INCORRECT; check "wrong PIN message" 0 $?
 echo "$out" | grep -q 9999; check "wrong PIN not printed" 1 $?
 
+# Administration without the daemon: a new token, keys imported and deleted, configuration checked.
+cli="$work/cli-token"
+printf 'cli-pin-5678\n' >"$work/cli-pin"
+out=$("$ssm" token init --dir "$cli" --label cli --pin-file "$work/cli-pin" 2>/dev/null); check "token init" 0 $?
+check "token init prints the environment" "export SOFTHSM2_CONF=$cli/softhsm2.conf" "$(echo "$out" | head -n1)"
+check "token init writes a private random SO PIN" 600 "$(stat -c %a "$cli/so-pin" 2>/dev/null)"
+"$ssm" token init --dir "$cli" --label cli --pin-file "$work/cli-pin" 2>&1 >/dev/null | grep -q "already present"
+check "token init keeps an existing token" 0 $?
+admin=(env -u SSM_PKCS11_PIN SOFTHSM2_CONF="$cli/softhsm2.conf" SSM_PKCS11_TOKEN_LABEL=cli SSM_PKCS11_PIN_FILE="$work/cli-pin")
+printf '00112233445566778899aabbccddeeff\n' >"$work/key.hex"
+check "keys import (file)" "imported: partner id 3 (AES-128)" \
+  "$("${admin[@]}" "$ssm" keys import --type aes128 --label partner --id 3 --value-file "$work/key.hex" 2>&1)"
+check "keys import (stdin, next id)" "imported: partner id 4 (AES-128)" \
+  "$(echo 0f0e0d0c0b0a09080706050403020100 | "${admin[@]}" "$ssm" keys import --type aes128 --label partner --value-file - 2>&1)"
+check "keys import --replace" "replaced: partner id 3 (AES-128)" \
+  "$("${admin[@]}" "$ssm" keys import --type aes128 --label partner --id 3 --replace --value-file "$work/key.hex" 2>&1)"
+echo 0011 | "${admin[@]}" "$ssm" keys import --type aes128 --label partner --value-file - >/dev/null 2>&1
+check "keys import of a short value fails" 1 $?
+"${admin[@]}" "$ssm" keys import --type aes128 --label partner --id 3 --value-file "$work/key.hex" >/dev/null 2>&1
+check "keys import of a taken id fails" 1 $?
+check "keys list" "$(printf 'partner\tid 3\tAES-128\npartner\tid 4\tAES-128')" "$("${admin[@]}" "$ssm" keys list 2>&1)"
+check "keys delete" "deleted: partner id 3" "$("${admin[@]}" "$ssm" keys delete --label partner --id 3 2>&1)"
+"${admin[@]}" "$ssm" keys delete --label partner --id 3 >/dev/null 2>&1; check "keys delete of a missing key fails" 1 $?
+check "keys list after delete" "$(printf 'partner\tid 4\tAES-128')" "$("${admin[@]}" "$ssm" keys list 2>&1)"
+
+out=$("${admin[@]}" SSM_POOL_MAX_SIZE=4 "$ssm" config check --config config/ssm.yaml 2>&1); check "config check" 0 $?
+echo "$out" | grep -qx "pool.maxSize: 4"; check "config check prints effective settings (environment wins)" 0 $?
+echo "$out" | grep -qx "pkcs11.pin: (set, redacted)"; check "config check redacts the PIN" 0 $?
+echo "$out" | grep -q "cli-pin-5678\|1234"; check "config check prints no PIN" 1 $?
+out=$(SSM_POOL_MAX_SIZE=4 SSM_POOL_MIN_SIZE=9 "$ssm" config check --config config/ssm.yaml 2>&1); check "config check of an invalid configuration" 78 $?
+check "config check names the key" "ssm: configuration error: pool.minSize: must not exceed pool.maxSize (4), got 9" "$out"
+"${admin[@]}" "$ssm" config check --connect | grep -q "^connected: token 'cli'"; check "config check --connect" 0 $?
+"${admin[@]}" SSM_PKCS11_PIN=0000 "$ssm" config check --connect >/dev/null 2>&1; check "config check --connect, wrong PIN" 69 $?
+
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, builds, runs the unit and integration
 # tests (each against a SoftHSM token it creates in a temporary directory), then the
-# end-to-end script that drives the built daemon with curl, and the API conformance script
-# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked).
+# end-to-end script that drives the built daemon with curl, the API conformance script
+# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked), and
+# the checks of the operations artefacts (systemd unit, install script, Dockerfile, Kubernetes
+# manifests).
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -16,3 +18,4 @@ swift test --skip-build --skip ResilienceTests
 swift test --skip-build --filter ResilienceTests
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
 scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
+scripts/check-ops.sh "$(swift build --show-bin-path)/ssm"

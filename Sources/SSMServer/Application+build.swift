@@ -12,9 +12,14 @@ import ServiceLifecycle
 ///   - reload: when given, SIGHUP reads the configuration again with it and applies what can
 ///     change at run time (``ConfigurationReloader``).
 ///   - logLevel: the control the logging system was bootstrapped with, for reloads to change.
+///   - notifier: when started by systemd with `Type=notify`: `READY=1` is sent once the
+///     listener is bound and the HSM's login holds; run the result with
+///     ``makeServiceGroup(application:notifier:logger:gracefulShutdownSignals:maximumGracefulShutdownDuration:)``
+///     for `STOPPING=1` and the watchdog.
 public func buildApplication(
     _ configuration: AppConfiguration, logger: Logger,
-    reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil
+    reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil,
+    notifier: SystemdNotifier? = nil
 ) async throws -> some ApplicationProtocol {
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let metrics = ServerMetrics(circuitState: { hsm.circuit().state })
@@ -31,6 +36,7 @@ public func buildApplication(
         services: services,
         onServerRunning: { channel in
             logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            if let notifier { await notifyReady(notifier, hsm: hsm, address: channel.localAddress, logger: logger) }
         },
         logger: logger)
 }

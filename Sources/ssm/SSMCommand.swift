@@ -6,7 +6,7 @@ struct SSMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ssm",
         abstract: "A secret manager in front of a PKCS#11 HSM, with SSM's HTTP API.",
-        subcommands: [ServeCommand.self, KeysCommand.self],
+        subcommands: [ServeCommand.self, KeysCommand.self, TokenCommand.self, ConfigCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -35,10 +35,12 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in logLevel.wrap(format.makeHandler(label: label, level: .trace)) }
         let logger = Logger(label: "ssm")
         let path = config
+        let notifier = SystemdNotifier()  // nil unless started by systemd with Type=notify
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(
-                configuration, logger: logger, reload: { try await AppConfiguration.load(path: path) }, logLevel: logLevel)
+                configuration, logger: logger, reload: { try await AppConfiguration.load(path: path) }, logLevel: logLevel,
+                notifier: notifier)
             configuration.hsm.pin.zeroize()
         } catch {
             configuration.hsm.pin.zeroize()
@@ -47,9 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests finish for at most
         // server.shutdownTimeout (then cancel them), then close the sessions and finalize.
-        var group = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
-        try await ServiceGroup(configuration: group).run()
+        // Under systemd, a notifier service after the application says STOPPING=1 first.
+        try await makeServiceGroup(
+            application: app, notifier: notifier, logger: logger,
+            maximumGracefulShutdownDuration: configuration.shutdownTimeout
+        ).run()
     }
 }
