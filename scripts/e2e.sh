@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: starts the built ssm binary against a fresh SoftHSM token in a temporary
-# directory, drives every route with curl, then stops it with SIGTERM and checks that it
-# shut down cleanly. Prints "N passed, M failed".
+# directory (through the fault-injecting module, idle until told otherwise), drives every
+# route with curl, reloads the configuration with SIGHUP, then stops it with SIGTERM while
+# slow requests are in flight and checks that each is answered in full and that it shut down
+# cleanly. Prints "N passed, M failed".
 #
 #   scripts/e2e.sh [path/to/ssm]
 set -uo pipefail
@@ -20,8 +22,14 @@ eval "$(scripts/softhsm-token.sh "$work/token" e2e s3cr3t-e2e-pin 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_PKCS11_TOKEN_LABEL=e2e SSM_PKCS11_PIN=s3cr3t-e2e-pin \
-  SSM_POOL_MAX_SIZE=4 SSM_POOL_MIN_SIZE=1 SSM_POOL_ACQUIRE_TIMEOUT=2s
+  SSM_POOL_MIN_SIZE=1 SSM_POOL_ACQUIRE_TIMEOUT=2s
 base="http://127.0.0.1:$port"
+# The pool size comes from a file, so that SIGHUP can change it (the environment wins over the file).
+printf 'pool:\n  maxSize: 4\n' >"$work/ssm.yaml"
+# The daemon reaches SoftHSM through the fault-injecting module; its control file is empty for now.
+fault_library=$(scripts/build-fault-module.sh "$work/fault" | tail -n 1)
+export FAULTY_PKCS11_TARGET=/usr/lib/softhsm/libsofthsm2.so FAULTY_PKCS11_CONTROL="$work/fault-rules"
+: >"$FAULTY_PKCS11_CONTROL"
 
 passed=0
 failed=0
@@ -46,7 +54,7 @@ field() { jq -r "$1" "$work/body"; }
 "$ssm" keys generate --type des --id 1 >/dev/null
 "$ssm" keys generate --type aes256 --id 1 --if-missing | grep -q '^exists' ; check "keys generate --if-missing" 0 $?
 
-SSM_LOG_LEVEL=trace "$ssm" serve >"$work/log" 2>&1 &
+SSM_LOG_LEVEL=trace SSM_PKCS11_MODULE_PATH="$fault_library" "$ssm" serve --config "$work/ssm.yaml" >"$work/log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 300); do curl -s "$base/health-check" >/dev/null && break; sleep 0.1; done
 if ! curl -s "$base/health-check" >/dev/null; then
@@ -123,14 +131,40 @@ call GET /pool/stats; check "stats" 200 "$status"; check "stats max_size" 4 "$(f
 
 # No secret in the log.
 grep -q "s3cr3t-e2e-pin\|$plain" "$work/log"; check "no PIN or plaintext in the trace-level log" 1 $?
+pin_bytes=$(printf 's3cr3t-e2e-pin' | od -An -tu1 | xargs | sed 's/ /, /g')  # as Swift prints a [UInt8]
+grep -qF "$pin_bytes" "$work/log"; check "no PIN bytes in the trace-level log" 1 $?
 
-# Graceful stop.
+# SIGHUP: a new pool size, without a restart.
+printf 'pool:\n  maxSize: 6\n' >"$work/ssm.yaml"
+kill -HUP "$server_pid"
+for _ in $(seq 1 100); do call GET /pool/stats; [ "$(field .max_size)" = 6 ] && break; sleep 0.1; done
+check "SIGHUP: new pool size" 6 "$(field .max_size)"
+call GET /health-check; check "SIGHUP: still serving" 200 "$status"
+
+# Graceful stop under load: every encryption takes 400 ms now; SIGTERM arrives while six are
+# in flight, and each must still get its whole answer.
+echo "C_Encrypt OK delay_ms=400" >"$FAULTY_PKCS11_CONTROL"
+for i in 1 2 3 4 5 6; do
+  curl -s -o "$work/inflight-$i" -w '%{http_code}' "$base/encrypt-pool" -H 'Content-Type: application/json' \
+    --data-binary "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"plain\":\"$plain\",\"encryption_algorithm\":5}" \
+    >"$work/inflight-$i.status" &
+done
+for _ in $(seq 1 50); do call GET /pool/stats; [ "$(field .in_use)" -ge 1 ] && break; sleep 0.02; done
+check "requests in flight at SIGTERM" true "$([ "$(field .in_use)" -ge 1 ] && echo true || echo false)"
 kill -TERM "$server_pid"
 ( sleep 30; kill -KILL "$server_pid" 2>/dev/null ) &  # a hang in shutdown must not hang the suite
 watchdog=$!
 wait "$server_pid"; check "exit status after SIGTERM" 0 $?
 kill "$watchdog" 2>/dev/null
 server_pid=""
+wait  # the curls
+complete=0
+for i in 1 2 3 4 5 6; do
+  if [ "$(cat "$work/inflight-$i.status")" = 200 ] && [ "$(jq -r .ok "$work/inflight-$i")" = true ]; then
+    complete=$((complete + 1))
+  fi
+done
+check "in-flight requests answered in full after SIGTERM" 6 "$complete"
 grep -q "finalized the PKCS#11 module" "$work/log"; check "sessions closed and module finalized" 0 $?
 
 # Start-up errors: one line naming the key, non-zero exit.
@@ -139,6 +173,40 @@ check "bad config exit" 78 "$code"; check "bad config message" "ssm: configurati
 out=$(SSM_PKCS11_PIN=9999 SSM_PKCS11_TOKEN_LABEL=e2e "$ssm" serve 2>&1); code=$?
 check "wrong PIN exit" 69 "$code"; echo "$out" | grep -q CKR_PIN_INCORRECT; check "wrong PIN message" 0 $?
 echo "$out" | grep -q 9999; check "wrong PIN not printed" 1 $?
+
+# Administration without the daemon: a new token, keys imported and deleted, configuration checked.
+cli="$work/cli-token"
+printf 'cli-pin-5678\n' >"$work/cli-pin"
+out=$("$ssm" token init --dir "$cli" --label cli --pin-file "$work/cli-pin" 2>/dev/null); check "token init" 0 $?
+check "token init prints the environment" "export SOFTHSM2_CONF=$cli/softhsm2.conf" "$(echo "$out" | head -n1)"
+check "token init writes a private random SO PIN" 600 "$(stat -c %a "$cli/so-pin" 2>/dev/null)"
+"$ssm" token init --dir "$cli" --label cli --pin-file "$work/cli-pin" 2>&1 >/dev/null | grep -q "already present"
+check "token init keeps an existing token" 0 $?
+admin=(env -u SSM_PKCS11_PIN SOFTHSM2_CONF="$cli/softhsm2.conf" SSM_PKCS11_TOKEN_LABEL=cli SSM_PKCS11_PIN_FILE="$work/cli-pin")
+printf '00112233445566778899aabbccddeeff\n' >"$work/key.hex"
+check "keys import (file)" "imported: partner id 3 (AES-128)" \
+  "$("${admin[@]}" "$ssm" keys import --type aes128 --label partner --id 3 --value-file "$work/key.hex" 2>&1)"
+check "keys import (stdin, next id)" "imported: partner id 4 (AES-128)" \
+  "$(echo 0f0e0d0c0b0a09080706050403020100 | "${admin[@]}" "$ssm" keys import --type aes128 --label partner --value-file - 2>&1)"
+check "keys import --replace" "replaced: partner id 3 (AES-128)" \
+  "$("${admin[@]}" "$ssm" keys import --type aes128 --label partner --id 3 --replace --value-file "$work/key.hex" 2>&1)"
+echo 0011 | "${admin[@]}" "$ssm" keys import --type aes128 --label partner --value-file - >/dev/null 2>&1
+check "keys import of a short value fails" 1 $?
+"${admin[@]}" "$ssm" keys import --type aes128 --label partner --id 3 --value-file "$work/key.hex" >/dev/null 2>&1
+check "keys import of a taken id fails" 1 $?
+check "keys list" "$(printf 'partner\tid 3\tAES-128\npartner\tid 4\tAES-128')" "$("${admin[@]}" "$ssm" keys list 2>&1)"
+check "keys delete" "deleted: partner id 3" "$("${admin[@]}" "$ssm" keys delete --label partner --id 3 2>&1)"
+"${admin[@]}" "$ssm" keys delete --label partner --id 3 >/dev/null 2>&1; check "keys delete of a missing key fails" 1 $?
+check "keys list after delete" "$(printf 'partner\tid 4\tAES-128')" "$("${admin[@]}" "$ssm" keys list 2>&1)"
+
+out=$("${admin[@]}" SSM_POOL_MAX_SIZE=4 "$ssm" config check --config config/ssm.yaml 2>&1); check "config check" 0 $?
+echo "$out" | grep -qx "pool.maxSize: 4"; check "config check prints effective settings (environment wins)" 0 $?
+echo "$out" | grep -qx "pkcs11.pin: (set, redacted)"; check "config check redacts the PIN" 0 $?
+echo "$out" | grep -q "cli-pin-5678\|1234"; check "config check prints no PIN" 1 $?
+out=$(SSM_POOL_MAX_SIZE=4 SSM_POOL_MIN_SIZE=9 "$ssm" config check --config config/ssm.yaml 2>&1); check "config check of an invalid configuration" 78 $?
+check "config check names the key" "ssm: configuration error: pool.minSize: must not exceed pool.maxSize (4), got 9" "$out"
+"${admin[@]}" "$ssm" config check --connect | grep -q "^connected: token 'cli'"; check "config check --connect" 0 $?
+"${admin[@]}" SSM_PKCS11_PIN=0000 "$ssm" config check --connect >/dev/null 2>&1; check "config check --connect, wrong PIN" 69 $?
 
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,7 +11,7 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Administer keys on the token (uses the same configuration as serve).",
-        subcommands: [Generate.self, List.self]
+        subcommands: [Generate.self, List.self, Import.self, Delete.self]
     )
 
     /// `ssm keys generate --type aes256 [--label L] [--id N] [--if-missing]`.
@@ -34,15 +34,7 @@ struct KeysCommand: AsyncParsableCommand {
         var ifMissing = false
 
         func run() async throws {
-            let keyType: SecretKeyType
-            switch type.lowercased() {
-            case "aes128": keyType = .aes(bits: 128)
-            case "aes192": keyType = .aes(bits: 192)
-            case "aes256": keyType = .aes(bits: 256)
-            case "des": keyType = .des
-            case "des3": keyType = .des3
-            default: throw ValidationError("--type must be aes128, aes192, aes256, des or des3")
-            }
+            let keyType = try parseKeyType(type)
             let label = self.label ?? keyType.ssmLabel
             let id = self.id.map { KeyID(rawValue: $0) }
             try await withKeyService(config: config) { keys in
@@ -78,8 +70,20 @@ struct KeysCommand: AsyncParsableCommand {
     }
 }
 
+/// The key type named by `--type`: aes128, aes192, aes256, des or des3.
+func parseKeyType(_ name: String) throws -> SecretKeyType {
+    switch name.lowercased() {
+    case "aes128": .aes(bits: 128)
+    case "aes192": .aes(bits: 192)
+    case "aes256": .aes(bits: 256)
+    case "des": .des
+    case "des3": .des3
+    default: throw ValidationError("--type must be aes128, aes192, aes256, des or des3")
+    }
+}
+
 /// Connects with the configuration at `config`, runs `body`, and always disconnects.
-private func withKeyService(config: String?, _ body: (KeyService) async throws -> Void) async throws {
+func withKeyService(config: String?, _ body: (KeyService) async throws -> Void) async throws {
     var configuration: AppConfiguration
     do {
         configuration = try await AppConfiguration.load(path: config)

@@ -5,6 +5,8 @@ import Logging
 import PKCS11
 import SSMCore
 import SSMServer
+import ServiceLifecycle
+import UnixSignals
 
 /// `ssm serve --config PATH`: runs the HTTP daemon until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -28,22 +30,29 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = DeferredMetadataLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let logLevel = LogLevelControl(configuration.logLevel)
+        let format = configuration.logFormat
+        LoggingSystem.bootstrap { label in logLevel.wrap(format.makeHandler(label: label, level: .trace)) }
         let logger = Logger(label: "ssm")
+        let path = config
+        let notifier = SystemdNotifier()  // nil unless started by systemd with Type=notify
         let app: any ApplicationProtocol
         do {
-            app = try await buildApplication(configuration, logger: logger)
+            app = try await buildApplication(
+                configuration, logger: logger, reload: { try await AppConfiguration.load(path: path) }, logLevel: logLevel,
+                notifier: notifier)
             configuration.hsm.pin.zeroize()
         } catch {
             configuration.hsm.pin.zeroize()
             FileHandle.standardError.write(Data("ssm: cannot start: \(error)\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE
         }
-        try await app.runService()
+        // SIGTERM/SIGINT: stop accepting, let in-flight requests finish for at most
+        // server.shutdownTimeout (then cancel them), then close the sessions and finalize.
+        // Under systemd, a notifier service after the application says STOPPING=1 first.
+        try await makeServiceGroup(
+            application: app, notifier: notifier, logger: logger,
+            maximumGracefulShutdownDuration: configuration.shutdownTimeout
+        ).run()
     }
 }

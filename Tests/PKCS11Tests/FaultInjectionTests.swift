@@ -246,6 +246,27 @@ struct FaultInjectionTests {
         #expect(outcome { _ = try module.info() } == .deviceRemoved)
         #expect(outcome { _ = try module.info() } == .ok)
     }
+    @Test("finalizeForRecovery: another holder keeps the module initialised; the last one finalises it and the next load initialises anew")
+    func finalizeForRecovery() throws {
+        let fault = try FaultyModuleFixture()
+        defer { fault.tearDown() }
+        let first = try fault.load()
+        let second = try PKCS11Module.load(path: fault.libraryPath)
+        #expect(first === second)
+        try second.finalizeForRecovery()
+        #expect(!first.isFinalized)
+        let session = try first.openSession(slot: first.selectToken(.label(fault.token.label)).slot)
+        #expect(try fault.openSessions() == 1)
+        try first.finalizeForRecovery()
+        #expect(first.isFinalized)
+        #expect(try fault.openSessions() == 0)  // C_Finalize closed it
+        #expect(throws: PKCS11Error.self) { try session.close() }
+        let fresh = try PKCS11Module.load(path: fault.libraryPath)
+        #expect(fresh !== first && !fresh.isFinalized)
+        #expect(try fresh.selectToken(.label(fault.token.label)).label == fault.token.label)
+        fresh.finalize()
+    }
+
 }
 
 // MARK: - Fixture
@@ -292,6 +313,5 @@ extension ContinuousClock {
             Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
         }
     }
-}
 
-/// A failure of the fault-module fixture itself.
+}

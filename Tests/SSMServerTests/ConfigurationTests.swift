@@ -116,6 +116,46 @@ struct ConfigurationTests {
             "configuration error: log.level: must be one of trace, debug, info, notice, warning, error, critical, got 'loud'")
     }
 
+    @Test("overload, session-health, recovery and shutdown settings: defaults, values and errors")
+    func resilienceSettings() async throws {
+        let defaults = try await load(Self.example)
+        #expect(defaults.hsm.pool.maxWaiters == 1024 && defaults.hsm.pool.overflow == .wait)
+        #expect(defaults.hsm.pool.maxOverflow == 10 && defaults.hsm.pool.checkAfterIdle == .seconds(30))
+        #expect(defaults.hsm.recovery == RecoveryConfiguration())
+        #expect(defaults.shutdownTimeout == .seconds(30))
+        let set = try await load(
+            Self.example,
+            environment: [
+                "SSM_POOL_MAX_WAITERS": "50", "SSM_POOL_OVERFLOW": "overflow", "SSM_POOL_MAX_OVERFLOW": "3",
+                "SSM_POOL_CHECK_AFTER_IDLE": "off", "SSM_PKCS11_HEALTH_CHECK_INTERVAL": "2s",
+                "SSM_PKCS11_RETRY_INTERVAL": "20ms", "SSM_PKCS11_MAX_RETRY_INTERVAL": "2s",
+                "SSM_SERVER_SHUTDOWN_TIMEOUT": "5s",
+            ])
+        #expect(set.hsm.pool.maxWaiters == 50 && set.hsm.pool.overflow == .overflow && set.hsm.pool.maxOverflow == 3)
+        #expect(set.hsm.pool.checkAfterIdle == nil)
+        #expect(
+            set.hsm.recovery
+                == RecoveryConfiguration(
+                    healthCheckInterval: .seconds(2), retryInterval: .milliseconds(20), maxRetryInterval: .seconds(2)))
+        #expect(set.shutdownTimeout == .seconds(5))
+        await expectError(
+            Self.example, environment: ["SSM_POOL_OVERFLOW": "spill"],
+            "configuration error: pool.overflow: must be one of wait, fail, overflow, got 'spill'")
+        await expectError(
+            Self.example, environment: ["SSM_PKCS11_RETRY_INTERVAL": "2s", "SSM_PKCS11_MAX_RETRY_INTERVAL": "1s"],
+            "configuration error: pkcs11.maxRetryInterval: must not be shorter than pkcs11.retryInterval")
+    }
+
+    @Test("no description or dump of a configuration shows the PIN, as text or as bytes")
+    func pinNeverDescribed() async throws {
+        let configuration = try await load(Self.example, environment: ["SSM_PKCS11_PIN": "s3cr3t-pin"])
+        let bytes = "\(Array("s3cr3t-pin".utf8))".dropFirst().dropLast()  // "115, 51, ..."
+        for text in ["\(configuration)", String(reflecting: configuration), "\(configuration.hsm)"] {
+            #expect(!text.contains("s3cr3t-pin") && !text.contains(bytes), "\(text)")
+            #expect(text.contains("<redacted>"))
+        }
+    }
+
     @Test("a YAML syntax error on the PIN's line names the position, never the PIN")
     func yamlErrorHidesPIN() async throws {
         let path = try write("pkcs11:\n  tokenLabel: ssm\n  pin: s3cret-pin: x\n")

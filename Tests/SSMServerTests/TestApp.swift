@@ -13,19 +13,21 @@ import SSMServer
 import Testing
 
 /// Runs `body` against the full router, over a real HSM connection to the shared SoftHSM
-/// test token; the HSM is shut down afterwards whatever happens.
+/// test token (through `module` when given, e.g. the fault-injecting one), reporting to
+/// `metrics` (a registry of the test's own); the HSM is shut down afterwards whatever happens.
 func withTestApp(
     pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 0, acquireTimeout: .seconds(5)),
-    bodyLimit: Int = 1 << 20,
+    bodyLimit: Int = 1 << 20, module: String? = nil,
+    metrics: ServerMetrics = ServerMetrics(),
     _ body: @Sendable (any TestClientProtocol, HSM) async throws -> Void
 ) async throws {
     let token = try SoftHSMToken.shared()
     let configuration = HSMConfiguration(
-        modulePath: token.modulePath, token: .label(token.label), pin: Array(token.pin.utf8), pool: pool)
+        modulePath: module ?? token.modulePath, token: .label(token.label), pin: Array(token.pin.utf8), pool: pool)
     let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm = try await HSM.connect(configuration, logger: logger)
-    let keys = KeyService(hsm: hsm, logger: logger)
-    let app = Application(router: buildRouter(hsm: hsm, keys: keys, bodyLimit: bodyLimit, logger: logger), logger: logger)
+    let keys = KeyService(hsm: hsm, logger: logger, metrics: metrics.keyService)
+    let app = Application(router: buildRouter(hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics), logger: logger)
     do {
         try await app.test(.router) { client in try await body(client, hsm) }
     } catch {

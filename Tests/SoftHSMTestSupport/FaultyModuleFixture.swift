@@ -77,18 +77,17 @@ public final class FaultyModuleFixture {
     /// Replaces the control file's content atomically (a new file renamed over the old one),
     /// so the module reloads it at its next call.
     public func setRules(_ rules: String) throws {
-        try Data(rules.utf8).write(to: URL(fileURLWithPath: controlPath), options: .atomic)
+        try control.setRules(rules)
     }
 
     /// `N` from the statistics file's `open_sessions=N`.
     public func openSessions() throws -> Int {
-        let text = try String(contentsOfFile: statsPath, encoding: .utf8)
-        guard text.hasPrefix("open_sessions="), text.hasSuffix("\n"),
-            let count = Int(text.dropFirst("open_sessions=".count).dropLast())
-        else {
-            throw FaultFixtureError(description: "unexpected statistics in \(statsPath): \(text.debugDescription)")
-        }
-        return count
+        try control.openSessions()
+    }
+
+    /// The control and statistics files, to hand to concurrent code.
+    public var control: FaultControl {
+        FaultControl(controlPath: controlPath, statsPath: statsPath)
     }
 
     /// The library's exported `faulty_open_sessions()`.
@@ -102,6 +101,16 @@ public final class FaultyModuleFixture {
         }
         typealias OpenSessions = @convention(c) () -> UInt
         return Int(unsafeBitCast(symbol, to: OpenSessions.self)())
+    }
+
+    /// Releases the fixture's own references to the module (after ``load()`` has set the
+    /// environment and an `HSM` loaded the module too), so that the `HSM` is its only holder and
+    /// its recovery really finalises and re-initialises it.
+    public func releaseLoads() {
+        for module in loaded {
+            module.finalize()
+        }
+        loaded = []
     }
 
     /// Finalises what it loaded (the faulty module's `C_Finalize` closes the sessions still open
@@ -145,5 +154,28 @@ public enum FaultModuleBuild {
             )
         }
         return path
+    }
+}
+
+/// The control and statistics files of a ``FaultyModuleFixture``: a value that can cross tasks.
+public struct FaultControl: Sendable {
+    public let controlPath: String
+    public let statsPath: String
+
+    /// Replaces the control file's content atomically (a new file renamed over the old one),
+    /// so the module reloads it at its next call.
+    public func setRules(_ rules: String) throws {
+        try Data(rules.utf8).write(to: URL(fileURLWithPath: controlPath), options: .atomic)
+    }
+
+    /// `N` from the statistics file's `open_sessions=N`.
+    public func openSessions() throws -> Int {
+        let text = try String(contentsOfFile: statsPath, encoding: .utf8)
+        guard text.hasPrefix("open_sessions="), text.hasSuffix("\n"),
+            let count = Int(text.dropFirst("open_sessions=".count).dropLast())
+        else {
+            throw FaultFixtureError(description: "unexpected statistics in \(statsPath): \(text.debugDescription)")
+        }
+        return count
     }
 }

@@ -5,8 +5,8 @@ import Synchronization
 /// A SoftHSM token directory shared by the whole test process.
 ///
 /// Swift Testing runs suites in parallel in one process, and SoftHSM reads `SOFTHSM2_CONF`
-/// once, at `C_Initialize`: so one directory is prepared once per process, holding two tokens
-/// ("ssm-test" and "ssm-wrongpin", both with user PIN "1234"), `SOFTHSM2_CONF` is set before
+/// once, at `C_Initialize`: so one directory is prepared once per process, holding three tokens
+/// ("ssm-test", "ssm-wrongpin" and "ssm-pinchange", all with user PIN "1234"), `SOFTHSM2_CONF` is set before
 /// the module is first loaded, and the fixture keeps one reference to the module for the life
 /// of the process (tests that ``PKCS11Module/finalize()`` their own loads never unload it).
 ///
@@ -20,10 +20,12 @@ public final class SoftHSMToken: Sendable {
     public let directory: String
     /// The label of the token tests use.
     public let label = "ssm-test"
-    /// The user PIN of both tokens.
+    /// The user PIN of the tokens.
     public let pin = "1234"
     /// The label of the token that is never logged in.
     public let wrongPinLabel = "ssm-wrongpin"
+    /// The label of the token whose PIN one test changes (no other test may use it).
+    public let pinChangeLabel = "ssm-pinchange"
 
     /// The module reference the fixture holds for the life of the process.
     private let loadedModule: PKCS11Module
@@ -82,7 +84,7 @@ public final class SoftHSMToken: Sendable {
             TestFiles.removeAtExit(directory)
         }
         let script = TestFiles.repositoryRoot.appendingPathComponent("scripts/softhsm-token.sh").path
-        for label in ["ssm-test", "ssm-wrongpin"] {
+        for label in ["ssm-test", "ssm-wrongpin", "ssm-pinchange"] {
             try run(script, [directory, label, "1234", "12345678"])
         }
         setenv("SOFTHSM2_CONF", directory + "/softhsm2.conf", 1)

@@ -26,8 +26,11 @@ public final class PKCS11Module: Sendable {
     /// Set once the last reference is finalised.
     private let finalized = Atomic<Bool>(false)
     /// Serialises the calls that change or index the object store; see
-    /// ``serializingObjectStore(_:)``.
-    private let objectStore = Mutex<Void>(())
+    /// ``serializingObjectStore(_:)``. Process-wide, not per instance: two module instances
+    /// (a wrapping module and the one it wraps, as in the tests) can share one object store.
+    private static let objectStore = Mutex<Void>(())
+    /// Held for reading by every call, for writing by `C_Finalize` (see ``ReadWriteLock``).
+    private let calls = ReadWriteLock()
 
     private init(path: String, resolvedPath: String, functions: FunctionList, ownsInitialization: Bool) {
         self.path = path
@@ -71,10 +74,46 @@ public final class PKCS11Module: Sendable {
                 return
             }
             entries[resolvedPath] = nil
-            finalized.store(true, ordering: .sequentiallyConsistent)
-            if ownsInitialization {
-                _ = try? functions.call("C_Finalize", \.C_Finalize) { $0(nil) }
+            calls.withWriteLock {
+                finalized.store(true, ordering: .sequentiallyConsistent)
+                if ownsInitialization {
+                    _ = try? functions.call("C_Finalize", \.C_Finalize) { $0(nil) }
+                }
             }
+        }
+    }
+
+    /// Gives up this reference for recovery from a lost device: when it is the instance's last
+    /// one, calls `C_Finalize` now, so that the next ``load(path:)`` of the path runs
+    /// `C_Initialize` again on a fresh instance.
+    ///
+    /// When other holders remain in the process (a test fixture, another component), the module
+    /// is not finalised — their sessions would die with it — and only this reference is
+    /// released: the next ``load(path:)`` returns the same, still initialised instance. When
+    /// another component initialised the module (``load(path:)`` got
+    /// `CKR_CRYPTOKI_ALREADY_INITIALIZED`), it is left to that component likewise.
+    ///
+    /// `C_Finalize` waits for the calls in flight to return (see ``ReadWriteLock``); afterwards
+    /// every call on the instance fails with `CKR_CRYPTOKI_NOT_INITIALIZED`.
+    ///
+    /// - Throws: the `C_Finalize` error (the device may still be gone); the reference is then
+    ///   kept and the instance stays usable, so the call can be repeated.
+    ///   `CKR_CRYPTOKI_NOT_INITIALIZED` counts as success.
+    public func finalizeForRecovery() throws(PKCS11Error) {
+        try Self.registry.withLock { (entries) throws(PKCS11Error) in
+            guard var entry = entries[resolvedPath], entry.module === self else { return }
+            guard entry.references == 1 else {
+                entry.references -= 1
+                entries[resolvedPath] = entry
+                return
+            }
+            try calls.withWriteLock { () throws(PKCS11Error) in
+                if ownsInitialization {
+                    try functions.call("C_Finalize", \.C_Finalize, accepting: [.cryptokiNotInitialized]) { $0(nil) }
+                }
+                finalized.store(true, ordering: .sequentiallyConsistent)
+            }
+            entries[resolvedPath] = nil
         }
     }
 
@@ -84,7 +123,8 @@ public final class PKCS11Module: Sendable {
     }
 
     /// Calls a `C_*` function of this module through ``FunctionList/invoke(_:_:accepting:_:)``;
-    /// fails with `CKR_CRYPTOKI_NOT_INITIALIZED` once the module has been finalised.
+    /// fails with `CKR_CRYPTOKI_NOT_INITIALIZED` once the module has been finalised. Never
+    /// overlaps `C_Finalize`.
     @discardableResult
     func call<Function>(
         _ name: String,
@@ -92,15 +132,17 @@ public final class PKCS11Module: Sendable {
         accepting accepted: [ReturnValue] = [],
         _ body: (Function) -> CK_RV
     ) throws(PKCS11Error) -> ReturnValue {
-        guard !isFinalized else {
-            throw PKCS11Error.returnValue(.cryptokiNotInitialized, function: name)
+        try calls.withReadLock { () throws(PKCS11Error) -> ReturnValue in
+            guard !isFinalized else {
+                throw PKCS11Error.returnValue(.cryptokiNotInitialized, function: name)
+            }
+            return try functions.call(name, function, accepting: accepted, body)
         }
-        return try functions.call(name, function, accepting: accepted, body)
     }
 
     /// Runs `body` (a `C_GenerateKey`, `C_CreateObject`, `C_DestroyObject` or
     /// `C_FindObjectsInit`) while no other thread of the process runs one of these through
-    /// this module.
+    /// any module instance.
     ///
     /// SoftHSM's file object store re-indexes the token directory in `C_FindObjectsInit` without
     /// holding its own lock, racing with object creation and destruction in other threads;
@@ -112,7 +154,7 @@ public final class PKCS11Module: Sendable {
     func serializingObjectStore<Result>(
         _ body: () throws(PKCS11Error) -> Result
     ) throws(PKCS11Error) -> Result {
-        try objectStore.withLock { (_) throws(PKCS11Error) -> Result in try body() }
+        try Self.objectStore.withLock { (_) throws(PKCS11Error) -> Result in try body() }
     }
 
     // MARK: - Loading

@@ -18,6 +18,16 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible {
     /// `<redacted>`.
     public var description: String { "<redacted>" }
 
+    /// Whether `other` holds the same bytes, compared in constant time for a given length.
+    public func matches(_ other: [UInt8]) -> Bool {
+        guard other.count == bytes.count else { return false }
+        var difference: UInt8 = 0
+        for index in bytes.indices {
+            difference |= bytes[index] ^ other[index]
+        }
+        return difference == 0
+    }
+
     /// Lends the bytes to `body` without copying them.
     func withBytes<R>(_ body: ([UInt8]) throws(PKCS11Error) -> R) throws(PKCS11Error) -> R {
         try body(bytes)

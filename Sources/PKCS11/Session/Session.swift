@@ -57,9 +57,19 @@ extension Session {
         try login(pin: bytes)
     }
 
-    /// `C_Logout`. Logs out every session of the token in this process: for completeness and
-    /// tests only.
+    /// `C_Logout`. Logs out every session of the token in this process. `CKR_USER_NOT_LOGGED_IN`
+    /// counts as success.
     public func logout() throws(PKCS11Error) {
-        try call("C_Logout", \.C_Logout) { $0($1) }
+        try call("C_Logout", \.C_Logout, accepting: [.userNotLoggedIn]) { $0($1) }
+    }
+
+    /// `C_SetPIN`: changes the PIN of the user logged in on this session (a read-write
+    /// session). Neither PIN is stored or printed.
+    public func setPIN(old: [UInt8], new: [UInt8]) throws(PKCS11Error) {
+        try withCBytes(old) { (old, oldLength) throws(PKCS11Error) in
+            try withCBytes(new) { (new, newLength) throws(PKCS11Error) in
+                try call("C_SetPIN", \.C_SetPIN) { $0($1, old, oldLength, new, newLength) }
+            }
+        }
     }
 }

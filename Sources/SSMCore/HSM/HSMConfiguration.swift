@@ -19,6 +19,8 @@ public struct HSMConfiguration: Sendable {
     /// How long a label's key handles are cached before they are looked up again
     /// (keys created by another process show up after at most this long).
     public var keyCacheTTL: Duration
+    /// Health checks and reconnection after the device is lost.
+    public var recovery: RecoveryConfiguration
 
     /// Creates a configuration; `placement` defaults to a thread pool as large as the session pool.
     public init(
@@ -27,7 +29,8 @@ public struct HSMConfiguration: Sendable {
         pin: [UInt8],
         pool: PoolConfiguration = PoolConfiguration(),
         placement: HSMCallPlacement? = nil,
-        keyCacheTTL: Duration = .seconds(60)
+        keyCacheTTL: Duration = .seconds(60),
+        recovery: RecoveryConfiguration = RecoveryConfiguration()
     ) {
         self.modulePath = modulePath
         self.token = token
@@ -35,5 +38,40 @@ public struct HSMConfiguration: Sendable {
         self.pool = pool
         self.placement = placement ?? .threadPool(threads: pool.maxSize)
         self.keyCacheTTL = keyCacheTTL
+        self.recovery = recovery
+    }
+}
+
+extension HSMConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Every setting but the PIN, which shows as `<redacted>` (so that no log or dump of a
+    /// configuration, e.g. ServiceLifecycle's list of services, can carry it).
+    public var description: String {
+        "HSMConfiguration(modulePath: \(modulePath), token: \(token), pin: <redacted>, pool: \(pool), "
+            + "placement: \(placement), keyCacheTTL: \(keyCacheTTL), recovery: \(recovery))"
+    }
+
+    public var debugDescription: String { description }
+}
+
+/// How ssm watches its HSM and reconnects when the device is lost.
+public struct RecoveryConfiguration: Sendable, Hashable {
+    /// How often the logged-in anchor session is checked (`C_GetSessionInfo`), which also keeps
+    /// it alive on HSMs that expire idle sessions.
+    public var healthCheckInterval: Duration
+    /// The wait before the first reconnection attempt after the device is lost; doubled after
+    /// each failed attempt, up to `maxRetryInterval`.
+    public var retryInterval: Duration
+    /// The longest wait between reconnection attempts.
+    public var maxRetryInterval: Duration
+
+    /// Creates a configuration: a health check every 10 s, reconnection attempts after 100 ms,
+    /// then at most every 500 ms (so ssm is back within about half a second of the HSM).
+    public init(
+        healthCheckInterval: Duration = .seconds(10), retryInterval: Duration = .milliseconds(100),
+        maxRetryInterval: Duration = .milliseconds(500)
+    ) {
+        self.healthCheckInterval = healthCheckInterval
+        self.retryInterval = retryInterval
+        self.maxRetryInterval = max(retryInterval, maxRetryInterval)
     }
 }

@@ -8,16 +8,18 @@ import Synchronization
 /// of the label, when the HSM reports a handle invalid, and after `ttl` (keys created
 /// by another process show up then).
 final class KeyCache: Sendable {
-    private struct Entry {
+    fileprivate struct Entry {
         var keys: [KeyInfo]  // sorted by id, ascending
         var expires: ContinuousClock.Instant
     }
 
-    private struct State {
+    fileprivate struct State {
         var entries: [String: Entry] = [:]
         /// Bumped by every invalidation of a label, so that a lookup that started before a
         /// key change cannot store what it read after the change.
         var generations: [String: UInt64] = [:]
+        /// Bumped by ``KeyCache/invalidateAll()``; added to every label's generation.
+        var epoch: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -41,15 +43,23 @@ final class KeyCache: Sendable {
 
     /// The label's generation: read it before looking keys up, give it to ``store(_:label:generation:now:)``.
     func generation(label: String) -> UInt64 {
-        state.withLock { $0.generations[label, default: 0] }
+        state.withLock { $0.generation(label: label) }
     }
 
     /// Stores the keys of `label` (sorted by id here), unless the label was invalidated since
     /// `generation` was read.
     func store(_ keys: [KeyInfo], label: String, generation: UInt64, now: ContinuousClock.Instant = .now) {
         state.withLock { state in
-            guard state.generations[label, default: 0] == generation else { return }
+            guard state.generation(label: label) == generation else { return }
             state.entries[label] = Entry(keys: keys.sortedByID(), expires: now + ttl)
+        }
+    }
+
+    /// Forgets every label (the HSM was reconnected: old handles mean nothing now).
+    func invalidateAll() {
+        state.withLock { state in
+            state.entries = [:]
+            state.epoch &+= 1
         }
     }
 
@@ -59,6 +69,13 @@ final class KeyCache: Sendable {
             state.entries[label] = nil
             state.generations[label, default: 0] &+= 1
         }
+    }
+}
+
+extension KeyCache.State {
+    /// Both parts only grow, so any invalidation changes the sum.
+    func generation(label: String) -> UInt64 {
+        generations[label, default: 0] &+ epoch
     }
 }
 

@@ -47,10 +47,7 @@ extension KeyService {
             }
         }
         do {
-            switch source {
-            case .pool: return try await hsm.withSession(operation)
-            case .perRequest: return try await hsm.withEphemeralSession(operation)
-            }
+            return try await run(.encrypt, source: source, operation)
         } catch KeyServiceError.keyNotFound(let label, nil) {
             // Distinguish "no key" from "no key for this algorithm".
             throw try await keyNotFoundOrMismatch(label: label, family: family)
@@ -77,7 +74,7 @@ extension KeyService {
         }
         let data = input
         let cache = self.cache
-        return try await hsm.withSession { session in
+        return try await run(.decrypt) { session in
             try Self.withKey(session, label: label, id: id, cache: cache) { session, key in
                 guard key.type == family.keyType else {
                     throw KeyServiceError.keyTypeMismatch(label: label, id: id, expected: family.keyType, actual: key.type)
@@ -113,7 +110,7 @@ extension KeyService {
     }
 
     private func keyNotFoundOrMismatch(label: String, family: EncryptionAlgorithm.Family) async throws -> KeyServiceError {
-        let keys = try await hsm.withSession { session in try Self.loadKeys(session, label: label) }
+        let keys = try await run(.list) { session in try Self.loadKeys(session, label: label) }
         guard let newest = keys.sortedByID().last, let id = newest.id else {
             return .keyNotFound(label: label, id: nil)
         }

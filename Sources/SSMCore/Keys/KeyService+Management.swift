@@ -7,7 +7,7 @@ extension KeyService {
     /// - Parameter id: the key's id, or nil for the label's highest id + 1.
     /// - Throws: ``KeyServiceError/keyExists(label:id:)`` when the id is taken.
     public func generate(_ type: SecretKeyType, label: String, id: KeyID?) async throws -> KeyInfo {
-        let key = try await create(label: label, id: id) { session, id in
+        let key = try await create(.generate, label: label, id: id) { session, id in
             try session.generateKey(type, label: label, id: id)
         }
         log("key generated", key)
@@ -19,7 +19,7 @@ extension KeyService {
     /// - Parameter id: the key's id, or nil for the label's highest id + 1.
     public func importKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID?) async throws -> KeyInfo {
         try Self.checkKeyValue(value, type: type)
-        let key = try await create(label: label, id: id) { session, id in
+        let key = try await create(.import, label: label, id: id) { session, id in
             try session.importKey(type, value: value, label: label, id: id)
         }
         log("key imported", key)
@@ -30,9 +30,12 @@ extension KeyService {
     /// old one destroyed only once that succeeded, so a failure never loses the key.
     public func replaceKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID) async throws -> KeyInfo {
         try Self.checkKeyValue(value, type: type)
-        let key = try await mutate(label: label) { session in
+        let key = try await mutate(.replace, label: label) { session in
             let old = try session.findSecretKeys(label: label, id: id)
-            guard !old.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
+            guard !old.isEmpty else {
+                try Self.requireLogin(session)
+                throw KeyServiceError.keyNotFound(label: label, id: id)
+            }
             let handle = try session.importKey(type, value: value, label: label, id: id)
             do {
                 let replacement = try session.keyInfo(handle)
@@ -50,9 +53,12 @@ extension KeyService {
 
     /// Destroys key `id` of `label`. There is no "any key" form: the id is required.
     public func deleteKey(label: String, id: KeyID) async throws {
-        try await mutate(label: label) { session in
+        try await mutate(.delete, label: label) { session in
             let objects = try session.findSecretKeys(label: label, id: id)
-            guard !objects.isEmpty else { throw KeyServiceError.keyNotFound(label: label, id: id) }
+            guard !objects.isEmpty else {
+                try Self.requireLogin(session)
+                throw KeyServiceError.keyNotFound(label: label, id: id)
+            }
             for object in objects { try session.destroyObject(object) }
         }
         logger.info("key deleted", metadata: ["label": "\(label)", "id": "\(id)"])
@@ -61,7 +67,7 @@ extension KeyService {
     /// The keys of `label`, sorted by id, read from the HSM (and refreshing the cache).
     public func keys(label: String) async throws -> [KeyInfo] {
         let cache = self.cache
-        let keys = try await hsm.withSession { session in
+        let keys = try await run(.list) { session in
             let generation = cache.generation(label: label)
             let keys = try Self.loadKeys(session, label: label)
             cache.store(keys, label: label, generation: generation)
@@ -80,7 +86,7 @@ extension KeyService {
 
     /// Every secret key of the token, grouped by label, each group sorted by id.
     public func allKeys() async throws -> [String: [KeyInfo]] {
-        let keys = try await hsm.withSession { session in try Self.loadKeys(session, label: nil) }
+        let keys = try await run(.list) { session in try Self.loadKeys(session, label: nil) }
         return Dictionary(grouping: keys, by: \.label).mapValues { $0.sortedByID() }
     }
 
@@ -98,10 +104,10 @@ extension KeyService {
 
     /// Creates a key under the mutation lock: picks the id, refuses a taken one.
     private func create(
-        label: String, id requested: KeyID?,
+        _ operation: KeyServiceMetrics.Operation, label: String, id requested: KeyID?,
         _ make: @escaping @Sendable (borrowing Session, KeyID) throws -> ObjectHandle
     ) async throws -> KeyInfo {
-        try await mutate(label: label) { session in
+        try await mutate(operation, label: label) { session in
             let ids = try Self.loadKeys(session, label: label).compactMap(\.id)
             let id: KeyID
             if let requested {
@@ -118,11 +124,14 @@ extension KeyService {
 
     /// Runs a key change on a pooled session, serialised with every other key change,
     /// and drops the label from the cache afterwards (also when it failed halfway).
-    private func mutate<R: Sendable>(label: String, _ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
+    private func mutate<R: Sendable>(
+        _ operation: KeyServiceMetrics.Operation, label: String,
+        _ body: @escaping @Sendable (borrowing Session) throws -> R
+    ) async throws -> R {
         let cache = self.cache
         return try await mutations.withLock {
             defer { cache.invalidate(label: label) }
-            return try await hsm.withSession(idempotent: false, body)
+            return try await run(operation, idempotent: false, body)
         }
     }
 

@@ -22,14 +22,22 @@ public struct AppConfiguration: Sendable {
     public var hsm: HSMConfiguration
     /// Log level.
     public var logLevel: Logger.Level = .info
+    /// On SIGTERM, how long in-flight requests may take to finish before they are cancelled.
+    public var shutdownTimeout: Duration = .seconds(30)
+    /// Log line format (`log.format`: `text` or `json`).
+    public var logFormat: LogFormat = .text
 
     /// Creates a configuration in code (tests, `ssm bench`).
-    public init(host: String = "127.0.0.1", port: Int = 8080, bodyLimit: Int = 1 << 20, hsm: HSMConfiguration, logLevel: Logger.Level = .info) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, bodyLimit: Int = 1 << 20, hsm: HSMConfiguration,
+        logLevel: Logger.Level = .info, shutdownTimeout: Duration = .seconds(30)
+    ) {
         self.host = host
         self.port = port
         self.bodyLimit = bodyLimit
         self.hsm = hsm
         self.logLevel = logLevel
+        self.shutdownTimeout = shutdownTimeout
     }
 }
 
@@ -75,11 +83,27 @@ private struct Reader {
             pin: try pin(),
             pool: pool,
             placement: threads == 0 ? .callingTask : .threadPool(threads: threads),
-            keyCacheTTL: try duration("keys.cacheTTL", default: .seconds(60)))
-        return AppConfiguration(
+            keyCacheTTL: try duration("keys.cacheTTL", default: .seconds(60)),
+            recovery: try recovery())
+        var configuration = AppConfiguration(
             host: host, port: port,
             bodyLimit: try integer("server.bodyLimit", default: 1 << 20, range: 1024...(64 << 20)),
-            hsm: hsm, logLevel: try logLevel())
+            hsm: hsm, logLevel: try logLevel(),
+            shutdownTimeout: try duration("server.shutdownTimeout", default: .seconds(30)))
+        configuration.logFormat = try logFormat()
+        return configuration
+    }
+
+    func recovery() throws -> RecoveryConfiguration {
+        let defaults = RecoveryConfiguration()
+        let retry = try duration("pkcs11.retryInterval", default: defaults.retryInterval)
+        let maxRetry = try duration("pkcs11.maxRetryInterval", default: max(retry, defaults.maxRetryInterval))
+        guard maxRetry >= retry else {
+            throw ConfigurationError(key: "pkcs11.maxRetryInterval", "must not be shorter than pkcs11.retryInterval")
+        }
+        return RecoveryConfiguration(
+            healthCheckInterval: try duration("pkcs11.healthCheckInterval", default: defaults.healthCheckInterval),
+            retryInterval: retry, maxRetryInterval: maxRetry)
     }
 
     func string(_ key: String, isSecret: Bool = false) -> String? {
@@ -107,6 +131,23 @@ private struct Reader {
         return duration
     }
 
+    /// A duration, or `off` for none.
+    func optionalDuration(_ key: String, default value: Duration?) throws -> Duration? {
+        guard let text = string(key) else { return value }
+        if text.lowercased() == "off" { return nil }
+        return try duration(key, default: .zero)  // the key is set: the default is not used
+    }
+
+    func overflowPolicy() throws -> PoolConfiguration.OverflowPolicy {
+        let key = "pool.overflow"
+        guard let text = string(key) else { return .wait }
+        guard let policy = PoolConfiguration.OverflowPolicy(rawValue: text.lowercased()) else {
+            let names = PoolConfiguration.OverflowPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(key: key, "must be one of \(names), got '\(text)'")
+        }
+        return policy
+    }
+
     func address() throws -> (String, Int) {
         let key = "server.address"
         guard let text = string(key) else { return ("127.0.0.1", 8080) }
@@ -128,7 +169,11 @@ private struct Reader {
             minSize: try integer("pool.minSize", default: defaults.minSize, range: 0...10_000),
             idleTimeout: try duration("pool.idleTimeout", default: defaults.idleTimeout),
             maxLifetime: try duration("pool.maxLifetime", default: defaults.maxLifetime),
-            acquireTimeout: try duration("pool.acquireTimeout", default: defaults.acquireTimeout))
+            acquireTimeout: try duration("pool.acquireTimeout", default: defaults.acquireTimeout),
+            maxWaiters: try integer("pool.maxWaiters", default: defaults.maxWaiters, range: 0...1_000_000),
+            overflow: try overflowPolicy(),
+            maxOverflow: try integer("pool.maxOverflow", default: defaults.maxOverflow, range: 0...10_000),
+            checkAfterIdle: try optionalDuration("pool.checkAfterIdle", default: defaults.checkAfterIdle))
         guard pool.minSize <= pool.maxSize else {
             throw ConfigurationError(key: "pool.minSize", "must not exceed pool.maxSize (\(pool.maxSize)), got \(pool.minSize)")
         }
@@ -172,6 +217,15 @@ private struct Reader {
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
         guard !bytes.isEmpty else { throw ConfigurationError(key: "pkcs11.pinFile", "'\(path)' is empty") }
         return bytes
+    }
+
+    func logFormat() throws -> LogFormat {
+        guard let text = string("log.format") else { return .text }
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            let names = LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(key: "log.format", "must be one of \(names), got '\(text)'")
+        }
+        return format
     }
 
     func logLevel() throws -> Logger.Level {

@@ -72,6 +72,9 @@ enum JSONBody {
         switch error {
         case .keyNotFound(let key, let context):
             return "missing field '\(path(context, key))'"
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty,
+            .valueNotFound(_, let context) where context.codingPath.isEmpty:
+            return "the body must be a JSON object"
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
             return "field '\(path(context))' must be \(describeType(type))"
         case .dataCorrupted(let context) where context.codingPath.isEmpty:

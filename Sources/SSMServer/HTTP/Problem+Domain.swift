@@ -31,6 +31,10 @@ extension Problem {
             }
         case let error as PKCS11Error:
             return from(error)
+        case let error as HSMUnavailableError:
+            let (whole, fraction) = error.retryAfter.components
+            let seconds = max(1, whole + (fraction > 0 ? 1 : 0))
+            return Problem(.serviceUnavailable, "HSM_UNAVAILABLE", error.reason, headers: [.retryAfter: "\(seconds)"])
         case is CancellationError:
             return Problem(.serviceUnavailable, "CANCELLED", "the request was cancelled", headers: [.retryAfter: "1"])
         default:

@@ -1,24 +1,28 @@
 import Hummingbird
-import Synchronization
 
-/// The routes of the server, registered on a Hummingbird router and remembered so that a
-/// known path with the wrong method answers 405 with `Allow` rather than 404.
-///
-/// A class because the middleware that reads it must be installed on the router before
-/// the routes it learns about.
-final class RouteTable: Sendable {
-    private let methods = Mutex<[String: [HTTPRequest.Method]]>([:])
+/// The routes of the server: which methods each path serves, so that a known path with
+/// the wrong method answers 405 with `Allow` rather than 404. Fixed once the router is
+/// built, so reading it takes no lock.
+struct RouteTable: Sendable {
+    private let methods: [String: [HTTPRequest.Method]]
 
-    /// Records that `method` is served on `path`.
-    func record(_ method: HTTPRequest.Method, _ path: String) {
-        methods.withLock { $0[path, default: []].append(method) }
+    /// The table of `routes`, (method, path) pairs.
+    init(_ routes: [(HTTPRequest.Method, String)]) {
+        var methods: [String: [HTTPRequest.Method]] = [:]
+        for (method, path) in routes { methods[path, default: []].append(method) }
+        self.methods = methods
     }
 
     /// The methods allowed on `path`, or nil when the path is unknown.
     func allowedMethods(for path: String) -> [HTTPRequest.Method]? {
+        knownPath(path).flatMap { methods[$0] }
+    }
+
+    /// `path` as registered (trailing slashes removed) when it is a route's, else nil.
+    func knownPath(_ path: String) -> String? {
         var path = path
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return methods.withLock { $0[path] }
+        return methods[path] == nil ? nil : path
     }
 }
 
@@ -27,19 +31,30 @@ extension Array where Element == String {
     static func rootAndCrypto(_ path: String) -> [String] { [path, "/crypto" + path] }
 }
 
-/// Registers routes on a router and records them in a ``RouteTable``.
-struct RouteRegistrar {
-    let router: Router<SSMRequestContext>
-    let table: RouteTable
+/// Collects the routes of the controllers, then registers them on a router once the
+/// middleware that needs to know all of them (``RouteTable``, ``HTTPMetrics``) is in place.
+///
+/// A class so that controllers can add to it through a shared reference; used only while
+/// the router is built.
+final class RouteRegistrar {
+    typealias Handler = @Sendable (Request, SSMRequestContext) async throws -> Response
 
-    /// Registers `handler` for `method` on each of `paths`.
-    func add(
-        _ method: HTTPRequest.Method, _ paths: [String],
-        _ handler: @escaping @Sendable (Request, SSMRequestContext) async throws -> Response
-    ) {
-        for path in paths {
-            router.on(RouterPath(path), method: method) { request, context in try await handler(request, context) }
-            table.record(method, path)
+    private var entries: [(method: HTTPRequest.Method, path: String, handler: Handler)] = []
+
+    /// Adds `handler` for `method` on each of `paths`.
+    func add(_ method: HTTPRequest.Method, _ paths: [String], _ handler: @escaping Handler) {
+        for path in paths { entries.append((method, path, handler)) }
+    }
+
+    /// Every (method, path) added so far.
+    var routes: [(HTTPRequest.Method, String)] { entries.map { ($0.method, $0.path) } }
+
+    /// Registers every route on `router` (after its middleware: Hummingbird applies a
+    /// router's middleware to the routes added after it).
+    func register(on router: Router<SSMRequestContext>) {
+        for entry in entries {
+            let handler = entry.handler
+            router.on(RouterPath(entry.path), method: entry.method) { request, context in try await handler(request, context) }
         }
     }
 }

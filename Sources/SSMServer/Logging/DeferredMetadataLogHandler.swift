@@ -4,9 +4,9 @@ import Logging
 /// the logger's metadata only when a line is written.
 ///
 /// `StreamLogHandler` renders its metadata to text every time the metadata changes. Hummingbird
-/// gives every request a logger with its own `hb.request.id`, so that rendering happened once
-/// per request even when nothing was logged: a measurable share of a request's time (see
-/// docs/performance.md). Here the metadata is stored as it is set and handed to the stream
+/// gives every request a logger with its own `hb.request.id` and the request middleware swaps
+/// it for `request_id`, so that rendering happened several times per request even when nothing
+/// was logged: a measurable share of a request's time (see docs/performance.md). Here the metadata is stored as it is set and handed to the stream
 /// handler with each line, which merges and renders it the same way.
 ///
 /// One difference: a metadata provider's values no longer override the logger's own metadata

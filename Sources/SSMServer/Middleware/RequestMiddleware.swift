@@ -5,22 +5,22 @@ import Logging
 import SSMCore
 
 /// The outermost middleware: gives every request an id, turns every error into problem
-/// details (405 with `Allow` for a known path with the wrong method), and logs one line
-/// per request: method, path, status, duration, request id. Bodies are never logged.
+/// details (405 with `Allow` for a known path with the wrong method), logs one line per
+/// request (method, path, status, duration, request id; bodies never) and records the
+/// request in ``HTTPMetrics`` under its route pattern.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = SSMRequestContext
 
     let routes: RouteTable
-    /// The logger of the request lines. The request id is passed with each line rather than
-    /// set on the context's logger: changing a logger's metadata re-renders it (swift-log's
-    /// `StreamLogHandler`), a measurable cost per request even when nothing is logged.
-    let logger: Logger
+    let metrics: HTTPMetrics
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
         context.requestID = Self.requestID(from: request)
+        context.logger[metadataKey: "hb.request.id"] = nil
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let start = ContinuousClock.now
         var response: Response
         do {
@@ -28,18 +28,20 @@ struct RequestMiddleware: RouterMiddleware {
         } catch {
             let problem = problem(for: error, request: request)
             if problem.status.code >= 500 {
-                logger.error(
-                    "request failed",
-                    metadata: ["request_id": .string(context.requestID), "error": "\(String(describing: error))"])
+                context.logger.error("request failed", metadata: ["error": "\(String(describing: error))"])
             }
             response = try problem.response(from: request, context: context)
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - start
-        logger.info(
+        let status = response.status.code
+        metrics.record(
+            method: request.method, endpoint: context.endpointPath,
+            fallbackRoute: status == 405 ? routes.knownPath(request.uri.path) ?? HTTPMetrics.unmatched : HTTPMetrics.unmatched,
+            status: status, duration: elapsed)
+        context.logger.info(
             "request",
             metadata: [
-                "request_id": .string(context.requestID),
                 "method": .string(request.method.rawValue), "path": .string(request.uri.path),
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .string(Self.milliseconds(elapsed)),

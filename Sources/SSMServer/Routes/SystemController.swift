@@ -31,7 +31,7 @@ struct SystemController {
             return JSONBody.written(Status(status: "READY", message: "logged in to token '\(hsm.token.label)'"))
         }
         table.add(.get, ["/pool/stats"]) { _, _ in
-            try JSONBody.response(PoolStatsResponse(hsm.statistics()))
+            try JSONBody.response(PoolStatsResponse(hsm.statistics(), circuit: hsm.circuit()))
         }
     }
 }

@@ -48,11 +48,14 @@ func eventually(
     return condition()
 }
 
-/// A pool over a ``FakeFactory`` with a quiet logger.
+/// A pool over a ``FakeFactory`` with a quiet logger. The default acquire timeout is long (a
+/// hang detector, not a bound under test): suites running in parallel can hold the cooperative
+/// threads for seconds (SoftHSM fixtures start processes), and a borrower must not time out
+/// for that; tests of timeouts pass their own.
 func makePool(
     _ factory: FakeFactory, maxSize: Int = 10, minSize: Int = 0,
     idleTimeout: Duration = .seconds(300), maxLifetime: Duration = .seconds(1800),
-    acquireTimeout: Duration = .seconds(5), configure: (inout PoolConfiguration) -> Void = { _ in }
+    acquireTimeout: Duration = .seconds(30), configure: (inout PoolConfiguration) -> Void = { _ in }
 ) -> ResourcePool<FakeFactory> {
     var logger = Logger(label: "ssm.pool.test")
     logger.logLevel = .critical

@@ -1,0 +1,53 @@
+# ssm container image: build with the Swift toolchain, run on a slim Debian with SoftHSM.
+#
+#   docker build -t ssm .        (podman: see scripts/container-test.sh for an offline build)
+#   docker run -d -p 8080:8080 -e SSM_INIT_TOKEN=1 -e SSM_PKCS11_PIN=1234 -v ssm-tokens:/var/lib/ssm ssm
+#
+# Environment (besides every SSM_* configuration variable):
+#   SSM_PKCS11_PIN_FILE  file holding the PIN, default /run/secrets/ssm-pin (mount a secret
+#                        there); SSM_PKCS11_PIN, with the PIN itself, wins over it
+#   SSM_INIT_TOKEN=1     create the SoftHSM token (label SSM_PKCS11_TOKEN_LABEL) in
+#                        SSM_TOKEN_DIR on first start; kept on later starts
+
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libp11-kit-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Package.swift names the test targets too: their folders must exist to resolve the package.
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --product ssm --static-swift-stdlib \
+    && install -D -m 0755 "$(swift build -c release --show-bin-path)/ssm" /out/ssm
+# Without its debug information the binary is a fifth of its size.
+RUN strip /out/ssm
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        softhsm2 p11-kit curl ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 ssm \
+    && useradd --system --uid 10001 --gid ssm --home-dir /var/lib/ssm --no-create-home --shell /usr/sbin/nologin ssm \
+    && install -d -m 0700 -o ssm -g ssm /var/lib/ssm
+COPY --from=build /out/ssm /usr/local/bin/ssm
+COPY scripts/container-entrypoint.sh /usr/local/bin/ssm-entrypoint
+COPY config/ssm.production.yaml /etc/ssm/ssm.yaml
+
+# A token's label, directory and PIN file's path: no secret (hadolint flags names with TOKEN or PIN).
+# hadolint ignore=DL3064
+ENV SSM_SERVER_ADDRESS=0.0.0.0:8080 \
+    SSM_PKCS11_TOKEN_LABEL=ssm \
+    SSM_PKCS11_PIN_FILE=/run/secrets/ssm-pin \
+    SSM_TOKEN_DIR=/var/lib/ssm/softhsm \
+    SOFTHSM2_CONF=/var/lib/ssm/softhsm/softhsm2.conf \
+    OPENSSL_CONF=/var/lib/ssm/softhsm/openssl.cnf
+
+VOLUME ["/var/lib/ssm"]
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["sh", "-c", "curl -fsS \"http://127.0.0.1:${SSM_SERVER_ADDRESS##*:}/health-check\" >/dev/null || exit 1"]
+ENTRYPOINT ["/usr/local/bin/ssm-entrypoint"]
+CMD ["serve", "--config", "/etc/ssm/ssm.yaml"]

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PKCS11
+import SSMCore
+import SSMServer
+import SessionPool
+
+/// `ssm config check`: validates a configuration without starting the daemon.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check configuration files.",
+        subcommands: [Check.self]
+    )
+
+    /// `ssm config check [--config PATH] [--connect]`.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration (file and SSM_* environment) and print the effective settings.",
+            discussion: """
+                The PIN is never printed. Exit status: 0 valid, 78 invalid (the error names the key), \
+                69 with --connect when the token cannot be reached or the login fails.
+                """
+        )
+
+        @Option(name: .shortAndLong, help: "YAML configuration file (see config/ssm.yaml).")
+        var config: String?
+
+        @Flag(help: "Also load the PKCS#11 module, find the token and log in (then log out).")
+        var connect = false
+
+        func run() async throws {
+            var configuration: AppConfiguration
+            do {
+                configuration = try await AppConfiguration.load(path: config)
+            } catch let error as ConfigurationError {
+                FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
+                throw ExitCode(78)  // EX_CONFIG
+            }
+            defer { configuration.hsm.pin.zeroize() }
+            for (key, value) in configuration.effectiveSettings {
+                print("\(key): \(value)")
+            }
+            guard connect else { return }
+            configuration.hsm.pool.minSize = 0
+            let logger = Logger(label: "ssm", factory: { _ in SwiftLogNoOpLogHandler() })
+            do {
+                let hsm = try await HSM.connect(configuration.hsm, logger: logger)
+                let token = hsm.token
+                await hsm.shutdown()
+                print("connected: token '\(token.label)' (serial \(token.serialNumber), slot \(token.slot)), logged in")
+            } catch {
+                FileHandle.standardError.write(Data("ssm: cannot connect: \(error)\n".utf8))
+                throw ExitCode(69)  // EX_UNAVAILABLE
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SSMCore
+import Testing
+
+@testable import SSMServer
+
+@Suite("GET /openapi.yaml: the document, and every route in it")
+struct OpenAPITests {
+    /// `docs/openapi.yaml`, the document's one source.
+    static func source() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+    }
+
+    @Test("serves docs/openapi.yaml as it is (run scripts/gen-openapi.sh after editing it)")
+    func servesTheSource() async throws {
+        let source = try Self.source()
+        try await withTestApp { client, _ in
+            try await client.execute(uri: "/openapi.yaml", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/yaml")
+                #expect(String(buffer: response.body) == source, "docs/openapi.yaml changed: run scripts/gen-openapi.sh")
+            }
+        }
+    }
+
+    @Test("documents every route the server registers, with its methods, and no other")
+    func everyRouteDocumented() async throws {
+        let documented = try Self.documentedOperations(Self.source())
+        try await withTestApp { _, hsm in
+            let keys = KeyService(hsm: hsm, logger: Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let routes = RouteRegistrar()
+            SystemController(hsm: hsm).addRoutes(to: routes)
+            ObservabilityController(hsm: hsm, metrics: ServerMetrics()).addRoutes(to: routes)
+            CryptoController(keys: keys, bodyLimit: 1024).addRoutes(to: routes)
+            KeyController(keys: keys, bodyLimit: 1024).addRoutes(to: routes)
+            let served = Set(routes.routes.map { "\($0.0.rawValue.lowercased()) \($0.1)" })
+            #expect(served.count > 30)
+            #expect(served.subtracting(documented).isEmpty, "not documented: \(served.subtracting(documented).sorted())")
+            #expect(documented.subtracting(served).isEmpty, "documented, not served: \(documented.subtracting(served).sorted())")
+        }
+    }
+
+    /// "method path" for each operation of the document: path items under `paths:` (two
+    /// spaces), inline or `$ref`'d to `components/pathItems`, methods four (or six) spaces in.
+    static func documentedOperations(_ yaml: String) throws -> Set<String> {
+        let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func methodsUnder(_ start: Int, indent: Int) -> [String] {
+            var found: [String] = []
+            var index = start + 1
+            while index < lines.count {
+                let line = lines[index]
+                let leading = line.prefix { $0 == " " }.count
+                if !line.trimmingCharacters(in: .whitespaces).isEmpty && leading < indent { break }
+                if leading == indent, line.hasSuffix(":"), methods.contains(String(line.dropFirst(indent).dropLast())) {
+                    found.append(String(line.dropFirst(indent).dropLast()))
+                }
+                index += 1
+            }
+            return found
+        }
+        var pathItems: [String: [String]] = [:]
+        var inPathItems = false
+        for (index, line) in lines.enumerated() {
+            if line == "  pathItems:" { inPathItems = true; continue }
+            if inPathItems, line.hasPrefix("  "), !line.hasPrefix("   ") { inPathItems = false }
+            if inPathItems, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                pathItems[String(line.dropFirst(4).dropLast())] = methodsUnder(index, indent: 6)
+            }
+        }
+        var operations: Set<String> = []
+        var inPaths = false
+        for (index, line) in lines.enumerated() {
+            if line == "paths:" { inPaths = true; continue }
+            if inPaths, !line.isEmpty, !line.hasPrefix(" ") { break }
+            guard inPaths, line.hasPrefix("  /"), line.hasSuffix(":") else { continue }
+            let path = String(line.dropFirst(2).dropLast())
+            let next = lines[index + 1].trimmingCharacters(in: .whitespaces)
+            let prefix = "$ref: '#/components/pathItems/"
+            let names =
+                next.hasPrefix(prefix)
+                ? try #require(pathItems[String(next.dropFirst(prefix.count).dropLast())], "unknown path item in \(next)")
+                : methodsUnder(index, indent: 4)
+            #expect(!names.isEmpty, "no operation under \(path)")
+            for method in names { operations.insert("\(method) \(path)") }
+        }
+        return operations
+    }
+}

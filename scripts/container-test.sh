@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Builds the container image, starts it with a PIN secret and SSM_INIT_TOKEN=1 (a SoftHSM token
+# created on first start, in a volume), checks health, user and CLI, generates keys, encrypts
+# and decrypts with curl, restarts it on the same volume (the keys and the ciphertext still
+# decrypt), and stops it (clean exit). Prints "N passed, M failed". Not part of scripts/test.sh
+# (the image build takes long); run it after changing the Dockerfile or the entry point.
+#
+#   scripts/container-test.sh            (podman, else docker; CONTAINER_ENGINE=docker to choose)
+#
+# Environment: SSM_IMAGE (tag, default ssm:test), SKIP_BUILD=1 (reuse the tag).
+# On this project's machines (no registry reachable) run ../shared/tools/container-sandbox.sh
+# once first: it provides podman and the base images, and this script hands the build the
+# local Swift package mirror.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+engine=${CONTAINER_ENGINE:-$(command -v podman || command -v docker || true)}
+[ -n "$engine" ] || { echo "container-test: neither podman nor docker found" >&2; exit 1; }
+image=${SSM_IMAGE:-ssm:test}
+name="ssm-test-$$"
+volume="$name-tokens"
+work=$(mktemp -d)
+cleanup() {
+  "$engine" rm -f "$name" >/dev/null 2>&1
+  "$engine" volume rm -f "$volume" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  build=(build -t "$image")
+  if [ "$(basename "$engine")" = podman ]; then
+    build+=(--pull=never --format docker)   # docker format keeps HEALTHCHECK
+    sandbox=../shared/tools/container-sandbox.sh
+    # shellcheck disable=SC2207  # the sandbox prints "-v a:b:ro -v c:d:ro"
+    [ -f "$sandbox" ] && build+=($(bash "$sandbox" --mounts))
+  fi
+  echo "container-test: $engine ${build[*]} . (the first build takes several minutes)" >&2
+  "$engine" "${build[@]}" . >&2 || { echo "container-test: the build failed" >&2; exit 1; }
+fi
+
+passed=0
+failed=0
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $1: expected '$2', got '$3'" >&2
+  fi
+}
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+post() { curl -s -X POST "$base$1" -H 'Content-Type: application/json' -d "$2"; }
+
+# The PIN as a secret file (a Docker/Kubernetes secret lands at the same path).
+printf 's3cr3t-container-pin\n' >"$work/pin"
+chmod 0644 "$work/pin"   # readable by the image's user (uid 10001); the directory stays private
+
+start() {
+  "$engine" run -d --name "$name" -p "127.0.0.1:$port:8080" -e SSM_INIT_TOKEN=1 \
+    -v "$volume:/var/lib/ssm" -v "$work/pin:/run/secrets/ssm-pin:ro" "$image" >/dev/null
+}
+wait_ready() {
+  for _ in $(seq 1 120); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/ready")" = 200 ] && return 0
+    sleep 0.5
+  done
+  echo "container-test: not ready within 60 s; logs:" >&2
+  "$engine" logs "$name" >&2
+  return 1
+}
+
+start || { echo "container-test: cannot start the container" >&2; exit 1; }
+wait_ready; check "ready after first start" 0 $?
+check "health-check" OK "$(curl -s "$base/health-check" | jq -r .status)"
+if [ "$(basename "$engine")" = podman ]; then
+  "$engine" healthcheck run "$name" >/dev/null 2>&1; check "image HEALTHCHECK passes" 0 $?
+fi
+check "runs as the image's non-root user" 10001 "$("$engine" exec "$name" id -u)"
+"$engine" exec "$name" ssm config check --config /etc/ssm/ssm.yaml >"$work/config" 2>&1
+check "config check in the container" 0 $?
+grep -q s3cr3t "$work/config"; check "config check hides the PIN" 1 $?
+
+check "generate AES key" 201 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/generate-aes-key" -H 'Content-Type: application/json' -d '{"bits":256}')"
+"$engine" exec "$name" ssm keys generate --type des3 --id 1 >/dev/null; check "ssm keys generate in the container" 0 $?
+"$engine" exec "$name" ssm keys list | grep -q KEY_ENCRYPTION_DES3; check "ssm keys list in the container" 0 $?
+
+plain=68656c6c6f20636f6e7461696e6572
+sealed=$(post /encrypt-pool "{\"key_label\":\"KEY_ENCRYPTION_AES256\",\"plain\":\"$plain\",\"encryption_algorithm\":1}")
+check "encrypt" true "$(echo "$sealed" | jq -r .ok)"
+decrypt_body=$(echo "$sealed" | jq -c '{key_label: "KEY_ENCRYPTION_AES256", cipher, iv, id, encryption_algorithm: 1}')
+check "decrypt" "$plain" "$(post /decrypt "$decrypt_body" | jq -r .plain)"
+des3=$(post /encrypt "{\"key_label\":\"KEY_ENCRYPTION_DES3\",\"plain\":\"$plain\",\"encryption_algorithm\":4}")
+check "DES3 encrypt and decrypt" "$plain" \
+  "$(post /decrypt "$(echo "$des3" | jq -c '{key_label: "KEY_ENCRYPTION_DES3", cipher, iv, id, encryption_algorithm: 4}')" | jq -r .plain)"
+
+# Stop (SIGTERM, clean exit), start again on the same volume: same token, same keys.
+"$engine" stop -t 30 "$name" >/dev/null
+check "exit status after stop" 0 "$("$engine" inspect -f '{{.State.ExitCode}}' "$name")"
+"$engine" logs "$name" 2>&1 | grep -q "finalized the PKCS#11 module"; check "sessions closed on stop" 0 $?
+"$engine" logs "$name" 2>&1 | grep -q s3cr3t; check "PIN never logged" 1 $?
+"$engine" rm "$name" >/dev/null
+start && wait_ready; check "ready after restart on the same volume" 0 $?
+check "old ciphertext decrypts after restart" "$plain" "$(post /decrypt "$decrypt_body" | jq -r .plain)"
+"$engine" stop -t 30 "$name" >/dev/null
+
+echo "container-test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
