@@ -67,6 +67,10 @@ struct LogFormatTests {
     func timestamps() {
         #expect(UTCTimestamp.format(seconds: 0, milliseconds: 5) == "1970-01-01T00:00:00.005Z")
         #expect(UTCTimestamp.format(seconds: 1_795_464_252, milliseconds: 999) == "2026-11-23T20:04:12.999Z")
+        // Leap days (2000 is a leap year, 2100 is not) and the last second of a day.
+        #expect(UTCTimestamp.format(seconds: 1_709_251_199, milliseconds: 0) == "2024-02-29T23:59:59.000Z")
+        #expect(UTCTimestamp.format(seconds: 951_782_400, milliseconds: 10) == "2000-02-29T00:00:00.010Z")
+        #expect(UTCTimestamp.format(seconds: 4_102_444_800, milliseconds: 0) == "2100-01-01T00:00:00.000Z")
     }
 
     @Test("log.format: text by default, json from the file or SSM_LOG_FORMAT, anything else named")
