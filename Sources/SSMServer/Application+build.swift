@@ -1,5 +1,8 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOCore
 import SSMCore
 import ServiceLifecycle
 
@@ -21,42 +24,94 @@ public func buildApplication(
     reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil,
     notifier: SystemdNotifier? = nil
 ) async throws -> some ApplicationProtocol {
+    let security = configuration.security
+    let audit = try security.audit.map { try AuditLog($0) }
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let metrics = ServerMetrics(circuitState: { hsm.circuit().state })
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
-    let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics)
+    let router = buildRouter(
+        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, security: security, audit: audit)
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let reload {
         services.append(
             ConfigurationReloader(hsm: hsm, started: configuration, logLevel: logLevel, logger: logger, load: reload))
     }
+    let responder = router.buildResponder()
+    if let socket = security.unixSocket {
+        // A second listener on the same routes; the socket file is created with mode 0600
+        // (`ssm serve` runs with umask 077).
+        services.append(
+            Application(
+                responder: responder,
+                server: try serverBuilder(security, tls: false),
+                configuration: .init(
+                    address: .unixDomainSocket(path: socket), serverName: "ssm",
+                    availableConnectionsDelegate: MaximumAvailableConnections(security.maxConnections)),
+                onServerRunning: { _ in logger.info("listening", metadata: ["address": "unix:\(socket)"]) },
+                logger: logger))
+    }
     return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ssm"),
+        responder: responder,
+        server: try serverBuilder(security, tls: true),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "ssm",
+            availableConnectionsDelegate: MaximumAvailableConnections(security.maxConnections)),
         services: services,
         onServerRunning: { channel in
-            logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            logger.info(
+                "listening",
+                metadata: [
+                    "address": "\(channel.localAddress?.description ?? "?")",
+                    "tls": "\(security.tls == nil ? "off" : security.tls?.clientCA == nil ? "on" : "mTLS")",
+                    "clients": "\(security.clients.clients.count)",
+                ])
             if let notifier { await notifyReady(notifier, hsm: hsm, address: channel.localAddress, logger: logger) }
         },
         logger: logger)
 }
 
+/// HTTP/1.1 with the idle and header-read timeouts, behind TLS when configured (and `tls`).
+func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPServerBuilder {
+    let headerTimeout = TimeAmount(security.headerTimeout)
+    let http = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)],
+            idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
+    guard tls, let settings = security.tls else { return http }
+    return try .tls(http, tlsConfiguration: try TLSFactory.serverConfiguration(settings))
+}
+
 /// The router with every route of ssm and its middleware.
 ///
-/// - Parameter metrics: what `GET /metrics` serves; give `keys` the same object's
-///   ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
+/// - Parameters:
+///   - metrics: what `GET /metrics` serves; give `keys` the same object's
+///     ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
+///   - security: clients and policies, rate limit.
+///   - audit: where every request is recorded, if anywhere.
+///   - jwt: checks the bearer tokens that `POST /login` issued.
 public func buildRouter(
-    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics()
+    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(),
+    security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil,
+    jwt: (any BearerTokenVerifier)? = nil
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
+    addRoutes(to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics)
+    let router = Router(context: SSMRequestContext.self)
+    if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
+    router.add(
+        middleware: RequestMiddleware(
+            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
+    routes.register(
+        on: router,
+        gate: SecurityGate(clients: security.clients, rateLimiter: RateLimiter(security.rateLimit), jwt: jwt))
+    return router
+}
+
+/// Every route of ssm, each with its ``RouteAccess`` (the routes `buildRouter` serves; tests
+/// enumerate them).
+func addRoutes(to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics) {
     SystemController(hsm: hsm).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
-    let router = Router(context: SSMRequestContext.self)
-    router.add(
-        middleware: RequestMiddleware(
-            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
-    routes.register(on: router)
-    return router
 }

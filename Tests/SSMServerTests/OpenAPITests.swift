@@ -35,10 +35,7 @@ struct OpenAPITests {
         try await withTestApp { _, hsm in
             let keys = KeyService(hsm: hsm, logger: Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() }))
             let routes = RouteRegistrar()
-            SystemController(hsm: hsm).addRoutes(to: routes)
-            ObservabilityController(hsm: hsm, metrics: ServerMetrics()).addRoutes(to: routes)
-            CryptoController(keys: keys, bodyLimit: 1024).addRoutes(to: routes)
-            KeyController(keys: keys, bodyLimit: 1024).addRoutes(to: routes)
+            addRoutes(to: routes, hsm: hsm, keys: keys, bodyLimit: 1024, metrics: ServerMetrics())
             let served = Set(routes.routes.map { "\($0.0.rawValue.lowercased()) \($0.1)" })
             #expect(served.count > 30)
             #expect(served.subtracting(documented).isEmpty, "not documented: \(served.subtracting(documented).sorted())")
