@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -47,7 +48,11 @@ public func buildApplication(
                 configuration: .init(
                     address: .unixDomainSocket(path: socket), serverName: "ssm",
                     availableConnectionsDelegate: MaximumAvailableConnections(security.maxConnections)),
-                onServerRunning: { _ in logger.info("listening", metadata: ["address": "unix:\(socket)"]) },
+                onServerRunning: { _ in
+                    // Also when started without `ssm serve`'s umask: owner only.
+                    _ = chmod(socket, 0o600)
+                    logger.info("listening", metadata: ["address": "unix:\(socket)"])
+                },
                 logger: logger))
     }
     return Application(

@@ -6,8 +6,9 @@ public struct Client: Sendable, Equatable {
     public struct Rule: Sendable, Equatable {
         /// The operations granted.
         public var operations: Set<Operation>
-        /// The key labels they are granted on. Empty: the operations are granted only where
-        /// no key is involved (`stats`, `admin`, listing every key shows none).
+        /// The key labels they are granted on. Operations that involve no key (`stats`,
+        /// `admin`, listing every key) are granted by the rule whatever its patterns; the
+        /// listing then shows the labels that match a `list` pattern.
         public var keys: [Glob]
 
         /// A rule granting `operations` on `keys`.
