@@ -30,8 +30,13 @@ public func buildApplication(
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let metrics = ServerMetrics(circuitState: { hsm.circuit().state })
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
+    // Login JWTs only when a client can log in: the signing key is created in the token then.
+    let jwt =
+        security.clients.clients.contains { $0.passwordHash != nil }
+        ? try await JWTService(hsm: hsm, settings: security.login, logger: logger) : nil
     let router = buildRouter(
-        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, security: security, audit: audit)
+        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, security: security, audit: audit,
+        jwt: jwt)
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let reload {
         services.append(
@@ -93,14 +98,15 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
 ///     ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
 ///   - security: clients and policies, rate limit.
 ///   - audit: where every request is recorded, if anywhere.
-///   - jwt: checks the bearer tokens that `POST /login` issued.
+///   - jwt: issues the JWTs of `POST /login` and checks them (nil: `/login` answers 401).
 public func buildRouter(
     hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(),
     security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil,
-    jwt: (any BearerTokenVerifier)? = nil
+    jwt: JWTService? = nil
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
     addRoutes(to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics)
+    LoginController(clients: security.clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
     let router = Router(context: SSMRequestContext.self)
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(

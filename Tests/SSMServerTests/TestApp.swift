@@ -19,7 +19,7 @@ func withTestApp(
     pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 0, acquireTimeout: .seconds(5)),
     bodyLimit: Int = 1 << 20, module: String? = nil,
     metrics: ServerMetrics = ServerMetrics(), security: SecurityConfiguration = SecurityConfiguration(),
-    audit: AuditLog? = nil, jwt: (any BearerTokenVerifier)? = nil,
+    audit: AuditLog? = nil, jwt: JWTService? = nil,
     _ body: @Sendable (any TestClientProtocol, HSM) async throws -> Void
 ) async throws {
     let token = try SoftHSMToken.shared()
