@@ -105,8 +105,7 @@ public func buildRouter(
     jwt: JWTService? = nil
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
-    addRoutes(to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics)
-    LoginController(clients: security.clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
+    addRoutes(to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, clients: security.clients, jwt: jwt)
     let router = Router(context: SSMRequestContext.self)
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
@@ -120,9 +119,13 @@ public func buildRouter(
 
 /// Every route of ssm, each with its ``RouteAccess`` (the routes `buildRouter` serves; tests
 /// enumerate them).
-func addRoutes(to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics) {
+func addRoutes(
+    to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics,
+    clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil
+) {
     SystemController(hsm: hsm).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
+    LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
 }

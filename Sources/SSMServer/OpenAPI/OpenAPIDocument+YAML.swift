@@ -27,6 +27,16 @@ info:
 
     Every answer carries `X-Request-ID`: the request's own when it is 1-128 visible ASCII
     characters, else a new UUID.
+
+    Authorization (README "Securing ssm"): with no `clients` configured the API is open, as
+    SSM's was (on loopback only, unless `server.insecure`). With clients, every route but
+    `/health-check`, `/ready`, `/openapi.yaml` and `/login` needs a credential — a bearer token
+    (configured as its SHA-256), a JWT from `POST /login`, or a TLS client certificate (mTLS) —
+    and the client's policy must grant the route's operation on the key: 401 with
+    `WWW-Authenticate: Bearer` without a valid credential, 403 `FORBIDDEN` outside the policy.
+    With `limits.rateLimit`, a client (or an anonymous peer) over its rate gets 429 with
+    `Retry-After`. With an audit log that cannot be written, requests fail with 500
+    `AUDIT_FAILED` / 503 `AUDIT_UNAVAILABLE` (unless `audit.failOpen`).
   license:
     name: Proprietary
 servers:
@@ -41,6 +51,13 @@ tags:
     description: Key generation, import, replacement, deletion and listing. Key values never leave the HSM.
   - name: observability
     description: Prometheus metrics and this document.
+  - name: auth
+    description: SSM v1.6's login, answering a short-lived JWT signed in the HSM.
+
+security:
+  - {}
+  - bearer: []
+  - mutualTLS: []
 
 paths:
   /health-check:
@@ -51,6 +68,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: Always, while the server runs.
           headers:
@@ -69,6 +88,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: Logged in; requests can be served.
           headers:
@@ -89,6 +110,12 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: A snapshot of the pool.
           headers:
@@ -111,6 +138,12 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: The metrics.
           headers:
@@ -132,6 +165,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: The OpenAPI 3.1 description of the API.
           headers:
@@ -141,6 +176,51 @@ paths:
             application/yaml:
               schema:
                 type: string
+
+  /login:
+    post:
+      tags: [auth]
+      summary: Log in as a configured client; answers a JWT to send as a bearer token.
+      description: |
+        SSM v1.6's login. `service_id` is a client's id, `password` is checked against its bcrypt
+        `passwordHash`. The token is a JWT (RFC 7519) signed `ES256` inside the HSM with a P-256
+        key that never leaves the token (`login.keyLabel`), valid for `login.tokenTTL` (15 min by
+        default), with `iss`, `aud`, `sub` (the client id), `iat`, `nbf`, `exp`. An unknown id and a
+        wrong password get the same 401.
+      operationId: login
+      security:
+        - {}
+      parameters:
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/LoginRequest'
+            example: {service_id: udm, password: correct horse battery staple}
+      responses:
+        '200':
+          description: Logged in.
+          headers:
+            X-Request-ID:
+              $ref: '#/components/headers/RequestID'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/LoginResponse'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
 
   /encrypt:
     $ref: '#/components/pathItems/Encrypt'
@@ -192,6 +272,14 @@ paths:
     $ref: '#/components/pathItems/GetAllKeys'
 
 components:
+  securitySchemes:
+    bearer:
+      type: http
+      scheme: bearer
+      description: A client's token (ssm stores only its SHA-256), or a JWT from `POST /login`.
+    mutualTLS:
+      type: mutualTLS
+      description: A TLS client certificate from `tls.clientCA` whose CN or a SAN is a client's `mtlsIdentity`.
   pathItems:
     Encrypt:
       post:
@@ -207,6 +295,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/Encrypt'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             $ref: '#/components/responses/Encrypted'
           '400':
@@ -232,6 +326,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/Encrypt'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             $ref: '#/components/responses/Encrypted'
           '400':
@@ -267,6 +367,12 @@ components:
                 id: 1
                 encryption_algorithm: 1
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The plaintext.
             headers:
@@ -301,6 +407,12 @@ components:
                 $ref: '#/components/schemas/EncryptGCMRequest'
               example: {key_label: KEY_ENCRYPTION_AES256, plain: 68656c6c6f, aad: '75736572'}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The ciphertext, IV, tag and key id.
             headers:
@@ -341,6 +453,12 @@ components:
                 id: 1
                 aad: '75736572'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The plaintext.
             headers:
@@ -382,6 +500,12 @@ components:
                         enum: [128, 192, 256, null]
               example: {bits: 256}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Generated'
           '400':
@@ -413,6 +537,12 @@ components:
                         enum: [64, null]
               example: {key_label: legacy-des}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Generated'
           '400':
@@ -444,6 +574,12 @@ components:
                         enum: [192, null]
               example: {id: 5}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Generated'
           '400':
@@ -473,6 +609,12 @@ components:
                 $ref: '#/components/schemas/StoreKeyRequest'
               example: {key_label: partner, id: 1, key_value: 000102030405060708090a0b0c0d0e0f, key_type: AES}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Stored'
           '400':
@@ -506,6 +648,12 @@ components:
                         $ref: '#/components/schemas/KeyID'
               example: {key_label: partner, id: 1, key_value: 0f0e0d0c0b0a09080706050403020100, key_type: AES}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             $ref: '#/components/responses/Stored'
           '400':
@@ -527,6 +675,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/LabelAndID'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The key is gone.
             headers:
@@ -560,6 +714,12 @@ components:
                 $ref: '#/components/schemas/LabelRequest'
               example: {key_label: KEY_ENCRYPTION_AES256}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The label's keys (never their values).
             headers:
@@ -588,6 +748,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/LabelAndID'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The key (never its value).
             headers:
@@ -615,6 +781,12 @@ components:
         parameters:
           - $ref: '#/components/parameters/RequestID'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The token's keys by label, each group sorted by id.
             headers:
@@ -672,6 +844,40 @@ components:
           example: {key_label: partner, id: 1}
 
   responses:
+    Unauthorized:
+      description: '`UNAUTHORIZED`: clients are configured and the request has no valid credential.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+        WWW-Authenticate:
+          description: '`Bearer realm="ssm"`.'
+          required: true
+          schema:
+            type: string
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    Forbidden:
+      description: '`FORBIDDEN`: the client''s policy does not grant this operation on this key.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    RateLimited:
+      description: '`RATE_LIMITED`: the client (or anonymous peer) is over `limits.rateLimit`.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+        Retry-After:
+          $ref: '#/components/headers/RetryAfter'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
     Encrypted:
       description: The ciphertext, the generated IV, and the id of the key that encrypted.
       headers:
@@ -785,6 +991,29 @@ components:
             instance: /encrypt-pool
 
   schemas:
+    LoginRequest:
+      type: object
+      required: [service_id, password]
+      properties:
+        service_id:
+          type: string
+          description: The client's id.
+        password:
+          type: string
+          description: Its password (checked against the bcrypt hash; never stored or logged).
+    LoginResponse:
+      type: object
+      required: [token, message, expires_in]
+      properties:
+        token:
+          type: string
+          description: 'The JWT: base64url header, claims and ES256 signature, dot-separated.'
+          pattern: '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
+        message:
+          type: string
+        expires_in:
+          type: integer
+          description: Seconds until `exp`.
     Hex:
       type: string
       pattern: '^([0-9a-fA-F]{2})*$'
