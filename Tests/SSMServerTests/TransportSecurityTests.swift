@@ -108,6 +108,35 @@ struct TransportSecurityTests {
         }
     }
 
+    @Test("optional client certificates: a token without a certificate works, a certificate from another CA is refused")
+    func optionalClientCertificates() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var security = SecurityConfiguration()
+        security.tls = TLSSettings(
+            certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.caCertificate,
+            requireClientCertificate: false)
+        security.clients = ClientRegistry([
+            Client(id: "tls", mtlsIdentity: "tls-client", rules: [Client.Rule(operations: [.stats], keys: [Glob("*")])]),
+            Client(id: "token", tokenSHA256: Client.tokenHash("t0ken"), rules: [Client.Rule(operations: [.stats], keys: [Glob("*")])]),
+        ])
+        try await withLiveServer(security) { port in
+            let none = try tlsClient(port: port, certificates: certificates)
+            #expect(try await none.execute(.init("/pool/stats", method: .get)).status == .unauthorized)
+            let withToken = try await none.execute(.init("/pool/stats", method: .get, headers: [.authorization: "Bearer t0ken"]))
+            #expect(withToken.status == .ok)
+            try await none.shutdown()
+            let good = try tlsClient(
+                port: port, certificates: certificates, certificate: certificates.clientCertificate, key: certificates.clientKey)
+            #expect(try await good.execute(.init("/pool/stats", method: .get)).status == .ok)
+            try await good.shutdown()
+            let rogue = try tlsClient(
+                port: port, certificates: certificates, certificate: certificates.rogueCertificate, key: certificates.rogueKey)
+            await #expect(throws: (any Error).self) { _ = try await rogue.execute(.init("/health-check", method: .get)) }
+            try? await rogue.shutdown()
+        }
+    }
+
     @Test("a client sending its headers one byte per second is cut off at the header timeout")
     func slowHeaders() async throws {
         var security = SecurityConfiguration()

@@ -16,7 +16,12 @@ extension Reader {
         let key = string("tls.key")
         switch (certificate, key) {
         case (let certificate?, let key?):
-            security.tls = TLSSettings(certificate: certificate, key: key, clientCA: string("tls.clientCA"))
+            let mode = string("tls.clientCertificate")?.lowercased() ?? "required"
+            guard mode == "required" || mode == "optional" else {
+                throw ConfigurationError(key: "tls.clientCertificate", "must be required or optional, got '\(mode)'")
+            }
+            security.tls = TLSSettings(
+                certificate: certificate, key: key, clientCA: string("tls.clientCA"), requireClientCertificate: mode == "required")
         case (nil, nil):
             if string("tls.clientCA") != nil {
                 throw ConfigurationError(key: "tls.clientCA", "needs tls.certificate and tls.key")

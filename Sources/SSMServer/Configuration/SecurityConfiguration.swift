@@ -35,12 +35,17 @@ public struct TLSSettings: Sendable, Equatable {
     /// CA certificates (PEM) that client certificates must chain to; when set, every
     /// connection must present one (mTLS).
     public var clientCA: String?
+    /// `tls.clientCertificate: required` (the default with a `clientCA`): a connection without
+    /// a valid client certificate is refused. `optional`: a certificate, when presented, must
+    /// be valid; without one, the client authenticates with a bearer token.
+    public var requireClientCertificate: Bool
 
     /// HTTPS with `certificate` and `key`; mTLS when `clientCA` is given.
-    public init(certificate: String, key: String, clientCA: String? = nil) {
+    public init(certificate: String, key: String, clientCA: String? = nil, requireClientCertificate: Bool = true) {
         self.certificate = certificate
         self.key = key
         self.clientCA = clientCA
+        self.requireClientCertificate = requireClientCertificate
     }
 }
 

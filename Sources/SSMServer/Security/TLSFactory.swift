@@ -1,8 +1,8 @@
 import NIOSSL
 
 /// The server's TLS configuration: TLS 1.2 at least (1.3 preferred: the highest both sides
-/// speak is chosen), and with `clientCA` a certificate required of every client and
-/// verified against it.
+/// speak is chosen), and with `clientCA` client certificates verified against it: required of
+/// every connection, or (`tls.clientCertificate: optional`) only checked when presented.
 enum TLSFactory {
     /// The configuration of `settings`.
     ///
@@ -15,7 +15,8 @@ enum TLSFactory {
         configuration.maximumTLSVersion = .tlsv13
         if let clientCA = settings.clientCA {
             configuration.trustRoots = .file(clientCA)
-            configuration.certificateVerification = .noHostnameVerification
+            configuration.certificateVerification =
+                settings.requireClientCertificate ? .noHostnameVerification : .optionalVerification
         }
         return configuration
     }
