@@ -7,7 +7,7 @@
 #
 #   scripts/security-test.sh [path/to/ssm]
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ssm=${1:-$(swift build --show-bin-path)/ssm}
 ssm=$(realpath "$ssm")
 

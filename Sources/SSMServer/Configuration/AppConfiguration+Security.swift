@@ -9,7 +9,7 @@ extension Reader {
         security.clients = ClientRegistry(clients)
         security.insecure = try bool("server.insecure", default: false)
         security.maxConnections = try integer("server.maxConnections", default: 4096, range: 1...1_000_000)
-        security.headerTimeout = try duration("server.headerTimeout", default: .seconds(10))
+        security.headerTimeout = try duration("server.headerTimeout", default: .seconds(30))
         security.idleTimeout = try optionalDuration("server.idleTimeout", default: .seconds(60))
         security.unixSocket = string("server.unixSocket")
         let certificate = string("tls.certificate")

@@ -8,7 +8,7 @@ public struct SecurityConfiguration: Sendable {
     public var maxConnections = 4096
     /// `server.headerTimeout`: a connection whose request head has not fully arrived this long
     /// after it opened (or after its previous response) is closed (slow clients).
-    public var headerTimeout: Duration = .seconds(10)
+    public var headerTimeout: Duration = .seconds(30)
     /// `server.idleTimeout`: a connection with nothing to read or write this long is closed.
     public var idleTimeout: Duration? = .seconds(60)
     /// `server.unixSocket`: also listen on this Unix socket (created with mode 0600).

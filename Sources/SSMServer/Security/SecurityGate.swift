@@ -53,8 +53,17 @@ struct SecurityGate: Sendable {
             throw Problem.unauthorized(failure ?? "a bearer token or a client certificate is required")
         }
         switch access {
-        case .open, .bodyKey:
-            break  // the handler authorizes the body's label (SSMRequestContext.authorizedLabel)
+        case .open:
+            break
+        case .bodyKey(let operation):
+            // The handler authorizes the body's label (SSMRequestContext.authorizedLabel). A
+            // handler that answered success without doing so is a defect: fail loudly.
+            let response = try await handler(request, context)
+            if response.status.code < 400 && context.note.current.label == nil {
+                context.logger.critical("route answered without authorizing its key", metadata: ["path": "\(request.uri.path)"])
+                throw Problem.forbidden(operation: operation, key: nil, client: client.id)
+            }
+            return response
         case .global(let operation):
             guard client.allows(operation, key: nil) else {
                 throw Problem.forbidden(operation: operation, key: nil, client: client.id)
