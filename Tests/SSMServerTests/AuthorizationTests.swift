@@ -118,6 +118,26 @@ struct AuthorizationTests {
         }
     }
 
+    @Test("a body-keyed route that answers success without authorizing its label is refused")
+    func forgottenAuthorization() async throws {
+        let routes = RouteRegistrar()
+        routes.add(.post, ["/careless"], .bodyKey(.encrypt)) { _, _ in Response(status: .ok) }
+        routes.add(.post, ["/careful"], .bodyKey(.encrypt)) { _, context in
+            _ = try context.authorizedLabel("allowed-x")
+            return Response(status: .ok)
+        }
+        let router = Router(context: SSMRequestContext.self)
+        routes.register(on: router, gate: SecurityGate(clients: Self.security.clients))
+        let app = Application(router: router, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await app.test(.router) { client in
+            let headers = Self.bearer(Self.insideToken)
+            let careless = try await client.execute(uri: "/careless", method: .post, headers: headers)
+            let careful = try await client.execute(uri: "/careful", method: .post, headers: headers)
+            #expect(careless.status == .forbidden)
+            #expect(careful.status == .ok)
+        }
+    }
+
     @Test("without clients the API stays open")
     func openWithoutClients() async throws {
         try await withTestApp { client, _ in

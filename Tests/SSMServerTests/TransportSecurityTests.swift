@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTesting
 import Logging
 import NIOCore
@@ -135,6 +136,50 @@ struct TransportSecurityTests {
             await #expect(throws: (any Error).self) { _ = try await rogue.execute(.init("/health-check", method: .get)) }
             try? await rogue.shutdown()
         }
+    }
+
+    @Test("connections beyond server.maxConnections wait until one closes")
+    func maxConnections() async throws {
+        let token = try SoftHSMToken.shared()
+        let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let hsm = try await HSM.connect(
+            HSMConfiguration(modulePath: token.modulePath, token: .label(token.label), pin: Array(token.pin.utf8)), logger: logger)
+        var security = SecurityConfiguration()
+        security.maxConnections = 1
+        let router = buildRouter(hsm: hsm, keys: KeyService(hsm: hsm, logger: logger), bodyLimit: 1 << 20, security: security)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, server: try serverBuilder(security, tls: false),
+            configuration: .init(
+                address: .hostname("127.0.0.1", port: 0),
+                availableConnectionsDelegate: MaximumAvailableConnections(security.maxConnections)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let first = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10)))
+            first.connect()
+            #expect(try await first.execute(.init("/health-check", method: .get)).status == .ok)
+            // The second connection is not accepted while the first is open.
+            let second = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10)))
+            second.connect()
+            let done = Flag()
+            let answered = Task {
+                let status = try await second.execute(.init("/health-check", method: .get)).status
+                done.set()
+                return status
+            }
+            try await Task.sleep(for: .seconds(1))
+            #expect(!done.isSet, "served beyond maxConnections")
+            try await first.shutdown()
+            // ...and is served once it closes.
+            let status = try await answered.value
+            #expect(status == .ok)
+            try await second.shutdown()
+            group.cancelAll()
+        }
+        await hsm.shutdown()
     }
 
     @Test("a client sending its headers one byte per second is cut off at the header timeout")
