@@ -22,7 +22,7 @@ struct V1CryptoController {
                     return TransitService.EncryptItem(
                         plaintext: plaintext,
                         associatedData: try V1Support.base64(item.associatedData, field: "associated_data", optional: true),
-                        version: item.keyVersion)
+                        version: try V1Support.version(item.keyVersion))
                 },
                 run: { try await transit.encrypt(name: name, items: $0) },
                 present: { V1Result(ciphertext: $0.ciphertext, keyVersion: $0.version) })

@@ -47,7 +47,7 @@ struct V1SigningController {
     }
 
     private static func signItem(_ item: V1Item) throws(TransitError) -> TransitService.SignItem {
-        TransitService.SignItem(input: try V1Support.base64(item.input, field: "input"), version: item.keyVersion)
+        TransitService.SignItem(input: try V1Support.base64(item.input, field: "input"), version: try V1Support.version(item.keyVersion))
     }
 
     private static func verifyItem(_ item: V1Item, field: String, _ value: String?) throws(TransitError) -> TransitService.VerifyItem {

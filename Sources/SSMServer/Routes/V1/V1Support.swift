@@ -12,6 +12,12 @@ enum V1Support {
         return name
     }
 
+    /// An optional `key_version`: absent, 0 (the newest) or a version number.
+    static func version(_ value: Int?) throws(TransitError) -> Int? {
+        if let value, value < 0 { throw .invalidArgument("'key_version' must not be negative") }
+        return value
+    }
+
     /// Standard base64 → bytes; `nil` → empty when `optional`.
     static func base64(_ value: String?, field: String, optional: Bool = false) throws(TransitError) -> [UInt8] {
         guard let value else {
