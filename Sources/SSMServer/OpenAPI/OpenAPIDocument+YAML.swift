@@ -1661,35 +1661,36 @@ components:
             p99:
               type: integer
     V1Base64:
-      type: string
+      type: [string, 'null']
       pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'
       description: Bytes as standard base64 with padding.
     V1Versioned:
-      type: string
+      type: [string, 'null']
       pattern: '^ssm:v[0-9]+:'
       description: '`ssm:v<version>:<base64>`: a ciphertext (IV ‖ ciphertext ‖ tag), signature or HMAC.'
     V1KeyVersion:
-      type: integer
+      type: [integer, 'null']
       minimum: 0
       description: The version to use; 0 or absent means the newest.
     V1HashAlgorithm:
-      type: string
-      enum: [sha2-256, sha2-384, sha2-512]
+      type: [string, 'null']
+      enum: [sha2-256, sha2-384, sha2-512, null]
     V1CreateKeyRequest:
       type: object
       properties:
         type:
-          type: string
-          enum: [aes256-gcm, aes128-gcm, hmac-sha256, ecdsa-p256, rsa-2048, rsa-3072, rsa-4096]
+          type: [string, 'null']
+          enum: [aes256-gcm, aes128-gcm, hmac-sha256, ecdsa-p256, rsa-2048, rsa-3072, rsa-4096, null]
     V1KeyConfigRequest:
       type: object
       properties:
         min_decryption_version:
-          type: integer
+          type: [integer, 'null']
           minimum: 1
-          description: 1 … the latest version.
+          description: 1 … the latest version; null or absent leaves it as it is.
         deletion_allowed:
-          type: boolean
+          type: [boolean, 'null']
+          description: null or absent leaves it as it is.
     V1Key:
       type: object
       required: [name, type, latest_version, min_decryption_version, deletion_allowed, created, supports_encryption,
@@ -1741,14 +1742,17 @@ components:
             type: string
     V1EncryptItem:
       type: object
-      required: [plaintext]
+      description: |
+        `plaintext` (base64, required), `associated_data` (base64), `key_version` (0 or absent:
+        the newest). An item that is missing a field or has an invalid value is answered with
+        `error` and `code` in its place in `batch_results`.
       properties:
         plaintext:
-          $ref: '#/components/schemas/V1Base64'
+          type: [string, 'null']
         associated_data:
-          $ref: '#/components/schemas/V1Base64'
+          type: [string, 'null']
         key_version:
-          $ref: '#/components/schemas/V1KeyVersion'
+          type: [integer, 'null']
     V1EncryptRequest:
       type: object
       anyOf:
@@ -1762,18 +1766,20 @@ components:
         key_version:
           $ref: '#/components/schemas/V1KeyVersion'
         batch_input:
-          type: array
+          type: [array, 'null']
           minItems: 1
           items:
             $ref: '#/components/schemas/V1EncryptItem'
     V1DecryptItem:
       type: object
-      required: [ciphertext]
+      description: |
+        `ciphertext` (`ssm:v<N>:<base64>`, required), `associated_data` (base64). An invalid item
+        is answered with `error` and `code` in its place in `batch_results`.
       properties:
         ciphertext:
-          $ref: '#/components/schemas/V1Versioned'
+          type: [string, 'null']
         associated_data:
-          $ref: '#/components/schemas/V1Base64'
+          type: [string, 'null']
     V1DecryptRequest:
       type: object
       anyOf:
@@ -1785,7 +1791,7 @@ components:
         associated_data:
           $ref: '#/components/schemas/V1Base64'
         batch_input:
-          type: array
+          type: [array, 'null']
           minItems: 1
           items:
             $ref: '#/components/schemas/V1DecryptItem'
@@ -1793,8 +1799,8 @@ components:
       type: object
       properties:
         bits:
-          type: integer
-          enum: [128, 256, 512]
+          type: [integer, 'null']
+          enum: [128, 256, 512, null]
         associated_data:
           $ref: '#/components/schemas/V1Base64'
     V1DataKey:
@@ -1810,12 +1816,14 @@ components:
           minimum: 1
     V1SignItem:
       type: object
-      required: [input]
+      description: |
+        `input` (base64, required), `key_version` (0 or absent: the newest). An invalid item is
+        answered with `error` and `code` in its place in `batch_results`.
       properties:
         input:
-          $ref: '#/components/schemas/V1Base64'
+          type: [string, 'null']
         key_version:
-          $ref: '#/components/schemas/V1KeyVersion'
+          type: [integer, 'null']
     V1SignRequest:
       type: object
       anyOf:
@@ -1829,28 +1837,30 @@ components:
         hash_algorithm:
           $ref: '#/components/schemas/V1HashAlgorithm'
         prehashed:
-          type: boolean
+          type: [boolean, 'null']
         signature_algorithm:
-          type: string
-          enum: [pss, pkcs1v15]
+          type: [string, 'null']
+          enum: [pss, pkcs1v15, null]
         marshaling_algorithm:
-          type: string
-          enum: [asn1, jws]
+          type: [string, 'null']
+          enum: [asn1, jws, null]
         batch_input:
-          type: array
+          type: [array, 'null']
           minItems: 1
           items:
             $ref: '#/components/schemas/V1SignItem'
     V1VerifyItem:
       type: object
-      required: [input]
+      description: |
+        `input` (base64, required) and `signature` or `hmac` (`ssm:v<N>:<base64>`). An invalid
+        item is answered with `error` and `code` in its place in `batch_results`.
       properties:
         input:
-          $ref: '#/components/schemas/V1Base64'
+          type: [string, 'null']
         signature:
-          $ref: '#/components/schemas/V1Versioned'
+          type: [string, 'null']
         hmac:
-          $ref: '#/components/schemas/V1Versioned'
+          type: [string, 'null']
     V1VerifyRequest:
       type: object
       anyOf:
@@ -1868,15 +1878,15 @@ components:
         algorithm:
           $ref: '#/components/schemas/V1HashAlgorithm'
         prehashed:
-          type: boolean
+          type: [boolean, 'null']
         signature_algorithm:
-          type: string
-          enum: [pss, pkcs1v15]
+          type: [string, 'null']
+          enum: [pss, pkcs1v15, null]
         marshaling_algorithm:
-          type: string
-          enum: [asn1, jws]
+          type: [string, 'null']
+          enum: [asn1, jws, null]
         batch_input:
-          type: array
+          type: [array, 'null']
           minItems: 1
           items:
             $ref: '#/components/schemas/V1VerifyItem'
@@ -1893,7 +1903,7 @@ components:
         algorithm:
           $ref: '#/components/schemas/V1HashAlgorithm'
         batch_input:
-          type: array
+          type: [array, 'null']
           minItems: 1
           items:
             $ref: '#/components/schemas/V1SignItem'
