@@ -168,6 +168,9 @@ struct V1CryptoRouteTests {
             let five = Array(repeating: ["plaintext": inputs[0]], count: 5)
             expectProblem(try await client.send(.post, "/v1/encrypt/\(name)", ["batch_input": five]), .badRequest, "BATCH_TOO_LARGE")
             expectProblem(try await client.send(.post, "/v1/encrypt/\(name)", ["batch_input": [[String: String]]()]), .badRequest, "INVALID_REQUEST")
+            expectProblem(
+                try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": inputs[0], "batch_input": [["plaintext": inputs[0]]]]),
+                .badRequest, "INVALID_REQUEST")
             try await V1.delete(client, name)
         }
     }

@@ -98,6 +98,9 @@ struct V1KeyRouteTests {
             expectProblem(try await client.send(.post, "/v1/keys/\(V1.name("t"))", ["type": "des"]), .badRequest, "INVALID_REQUEST")
             expectProblem(try await client.send(.get, "/v1/keys/\(V1.name("missing"))"), .notFound, "KEY_NOT_FOUND")
             expectProblem(try await client.send(.post, "/v1/keys/\(V1.name("missing"))/rotate"), .notFound, "KEY_NOT_FOUND")
+            let wrongMethod = try await client.send(.patch, "/v1/keys/\(V1.name("any"))")
+            expectProblem(wrongMethod, .methodNotAllowed, "METHOD_NOT_ALLOWED")
+            #expect(wrongMethod.headers[.allow] == "POST, GET, DELETE")
         }
     }
 

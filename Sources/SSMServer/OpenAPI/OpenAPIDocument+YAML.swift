@@ -335,8 +335,9 @@ paths:
         `plaintext` and `associated_data` are base64; the plaintext is at most 64 KiB (413
         `PLAINTEXT_TOO_LARGE`; encrypt larger data with a data key). The answer is
         `ssm:v<version>:<base64 of IV ‖ ciphertext ‖ tag>`. With `batch_input` (at most
-        `v1.maxBatch` items) each item is answered in `batch_results`, in order, with `error` and
-        `code` instead of a failure of the whole request.
+        `v1.maxBatch` items, instead of the item fields at the top level: giving both is 400) each
+        item is answered in `batch_results`, in order, with `error` and `code` instead of a failure
+        of the whole request. The same holds for decrypt, rewrap, sign, verify and hmac.
       parameters:
         - $ref: '#/components/parameters/V1KeyName'
         - $ref: '#/components/parameters/RequestID'

@@ -57,6 +57,12 @@ struct V1Item: Decodable, Sendable {
         case associatedData = "associated_data"
         case keyVersion = "key_version"
     }
+
+    /// Whether no field is set.
+    var isEmpty: Bool {
+        plaintext == nil && ciphertext == nil && associatedData == nil && keyVersion == nil && input == nil
+            && signature == nil && hmac == nil
+    }
 }
 
 /// `POST /v1/keys/{name}`.

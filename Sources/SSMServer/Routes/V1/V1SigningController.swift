@@ -30,15 +30,17 @@ struct V1SigningController {
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1Request.self, from: request, limit: bodyLimit)
             let items = body.batchInput ?? [body.item]
+            // Every option is checked, whichever kind of verification it is.
+            let options = try V1Support.signatureOptions(body)
+            let hmacHash = try V1Support.hash(body.algorithm)
             // HMAC verification when the items carry `hmac` (Vault's convention).
             if items.contains(where: { $0.hmac != nil }) {
-                let hash = try V1Support.hash(body.algorithm ?? body.hashAlgorithm)
+                let hash = body.algorithm == nil ? options.hash : hmacHash
                 return try await V1Support.respond(
                     body, parse: { (item) throws(TransitError) in try Self.verifyItem(item, field: "hmac", item.hmac) },
                     run: { try await transit.verifyHMAC(name: name, items: $0, hash: hash) },
                     present: { V1Result(valid: $0) })
             }
-            let options = try V1Support.signatureOptions(body)
             return try await V1Support.respond(
                 body, parse: { (item) throws(TransitError) in try Self.verifyItem(item, field: "signature", item.signature) },
                 run: { try await transit.verify(name: name, items: $0, options: options) },

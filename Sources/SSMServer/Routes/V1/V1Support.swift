@@ -64,6 +64,9 @@ enum V1Support {
             return try JSONBody.response(present(try result.get()))
         }
         guard !batch.isEmpty else { throw TransitError.invalidArgument("'batch_input' must not be empty") }
+        guard body.item.isEmpty else {
+            throw TransitError.invalidArgument("give either 'batch_input' or the fields of one item, not both")
+        }
         var parsed: [Result<Input, TransitError>] = []
         for item in batch {
             do throws(TransitError) { parsed.append(.success(try parse(item))) } catch { parsed.append(.failure(error)) }
