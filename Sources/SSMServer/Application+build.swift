@@ -24,7 +24,8 @@ public func buildApplication(
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let metrics = ServerMetrics(circuitState: { hsm.circuit().state })
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
-    let router = buildRouter(hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics)
+    let router = buildRouter(
+        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch)
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let reload {
         services.append(
@@ -43,16 +44,22 @@ public func buildApplication(
 
 /// The router with every route of ssm and its middleware.
 ///
-/// - Parameter metrics: what `GET /metrics` serves; give `keys` the same object's
-///   ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
+/// - Parameters:
+///   - metrics: what `GET /metrics` serves; give `keys` the same object's
+///     ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
+///   - v1MaxBatch: most items of one `/v1` `batch_input`.
 public func buildRouter(
-    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics()
+    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
     SystemController(hsm: hsm).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
+    let transit = TransitService(keys: keys, maxBatch: v1MaxBatch)
+    V1KeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    V1CryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    V1SigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
     let router = Router(context: SSMRequestContext.self)
     router.add(
         middleware: RequestMiddleware(

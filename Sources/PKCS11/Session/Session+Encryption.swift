@@ -37,10 +37,10 @@ extension Session {
         return bytes
     }
 
-    /// Runs a single-part `C_Encrypt`/`C_Decrypt` after its `Init`: asks for the output length
+    /// Runs a single-part `C_Encrypt`/`C_Decrypt`/`C_Sign` after its `Init`: asks for the output length
     /// (NULL output), then calls with a buffer of that length, once more if the module still
     /// answers `CKR_BUFFER_TOO_SMALL`. Buffers that are discarded or trimmed are zeroed.
-    private func singlePart(
+    func singlePart(
         _ name: String,
         _ function: KeyPath<CK_FUNCTION_LIST, CK_C_Encrypt?>,
         input: [UInt8]

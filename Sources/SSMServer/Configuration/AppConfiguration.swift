@@ -26,6 +26,8 @@ public struct AppConfiguration: Sendable {
     public var shutdownTimeout: Duration = .seconds(30)
     /// Log line format (`log.format`: `text` or `json`).
     public var logFormat: LogFormat = .text
+    /// Most items of one `/v1` `batch_input` (`v1.maxBatch`).
+    public var v1MaxBatch: Int = 1000
 
     /// Creates a configuration in code (tests, `ssm bench`).
     public init(
@@ -91,6 +93,7 @@ private struct Reader {
             hsm: hsm, logLevel: try logLevel(),
             shutdownTimeout: try duration("server.shutdownTimeout", default: .seconds(30)))
         configuration.logFormat = try logFormat()
+        configuration.v1MaxBatch = try integer("v1.maxBatch", default: 1000, range: 1...100_000)
         return configuration
     }
 
