@@ -90,10 +90,12 @@ cat >"$work/schemathesis.toml" <<'EOF'
 expected-statuses = ["2xx", "3xx", "4xx", "503"]
 EOF
 start=$(date +%s)
-# (From the work directory: schemathesis keeps a cache in the current one.)
+# (From the work directory: schemathesis keeps a cache in the current one.) One worker: with two,
+# hypothesis' concurrent ast.parse hits a CPython 3.11 race ("AST constructor recursion depth
+# mismatch", fixed in 3.11.8) that schemathesis reports as a runtime error.
 (cd "$work" && timeout 900 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" --no-color run "$base/openapi.yaml" \
   --url "$base" --checks all --exclude-checks positive_data_acceptance \
-  --phases examples,coverage,fuzzing --max-examples "$examples" --seed "$seed" --workers 2 \
+  --phases examples,coverage,fuzzing --max-examples "$examples" --seed "$seed" --workers 1 \
   --generation-database none --request-timeout 30 \
   --report junit --report-junit-path "$work/junit.xml" >"$work/schemathesis.out" 2>&1)
 code=$?

@@ -103,6 +103,9 @@ public struct BenchRunner: Sendable {
                     }
                 }
                 let underLoad = sampler.stop()
+                if size == plan.referencePoolSize {
+                    results.batch = try await measureBatches(loader, server, raw: results.raw)
+                }
                 if var measured = memory {
                     measured.underLoadKiB = underLoad
                     measured.peakKiB = server.memory().peakKiB
@@ -127,6 +130,19 @@ public struct BenchRunner: Sendable {
             "SSM_POOL_MAX_SIZE": "\(poolSize)", "SSM_POOL_MIN_SIZE": "\(poolSize)",
             "SSM_LOG_LEVEL": plan.serverLogLevel,
         ].merging(plan.serverSettings) { $1 }
+    }
+
+    /// `/v1/encrypt` batches of 100 items of the smallest payload, at the pool size's concurrency.
+    private func measureBatches(_ loader: Wrk, _ server: ServerProcess, raw: [RawResult]) async throws -> [BatchResult] {
+        progress("  /v1/encrypt batches (100 items) against the raw AES-GCM ceiling")
+        let results = try await BatchThroughput(loader: loader, directory: workDirectory, seconds: plan.secondsPerPoint)
+            .measure(server: server, payload: plan.smallestPayload, batchSize: 100, connections: [plan.referencePoolSize], raw: raw)
+        for result in results {
+            progress(
+                "  batch \(result.batchSize) × \(Format.bytes(result.payload)) c=\(result.concurrency): \(Format.rate(result.itemsPerSecond)) items/s, "
+                    + "\(Format.decimal(result.ratio, 2)) of R (\(Format.rate(result.rawOperationsPerSecond)) ops/s)")
+        }
+        return results
     }
 
     private func measure(

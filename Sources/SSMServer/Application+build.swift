@@ -35,8 +35,8 @@ public func buildApplication(
         security.clients.clients.contains { $0.passwordHash != nil }
         ? try await JWTService(hsm: hsm, settings: security.login, logger: logger) : nil
     let router = buildRouter(
-        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, security: security, audit: audit,
-        jwt: jwt)
+        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch,
+        security: security, audit: audit, jwt: jwt)
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let reload {
         services.append(
@@ -96,16 +96,19 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
 /// - Parameters:
 ///   - metrics: what `GET /metrics` serves; give `keys` the same object's
 ///     ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
+///   - v1MaxBatch: most items of one `/v1` `batch_input`.
 ///   - security: clients and policies, rate limit.
 ///   - audit: where every request is recorded, if anywhere.
 ///   - jwt: issues the JWTs of `POST /login` and checks them (nil: `/login` answers 401).
 public func buildRouter(
-    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(),
+    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000,
     security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil,
     jwt: JWTService? = nil
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
-    addRoutes(to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, clients: security.clients, jwt: jwt)
+    addRoutes(
+        to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch,
+        clients: security.clients, jwt: jwt)
     let router = Router(context: SSMRequestContext.self)
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
@@ -121,11 +124,15 @@ public func buildRouter(
 /// enumerate them).
 func addRoutes(
     to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics,
-    clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil
+    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil
 ) {
     SystemController(hsm: hsm).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
+    let transit = TransitService(keys: keys, maxBatch: v1MaxBatch)
+    V1KeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    V1CryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    V1SigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
 }

@@ -16,7 +16,7 @@ struct AuthorizationTests {
     static let insideToken = "inside-token-0123456789"
     static let otherToken = "other-token-0123456789"
 
-    /// `inside` may do everything on `allowed-*`; `other` may only make random bytes.
+    /// `inside` may do everything on `allowed-*`; `other` may only administer a key no route names.
     static var security: SecurityConfiguration {
         var security = SecurityConfiguration()
         security.clients = ClientRegistry([
@@ -25,7 +25,7 @@ struct AuthorizationTests {
                 rules: [Client.Rule(operations: Set(Operation.allCases), keys: [Glob("allowed-*")])]),
             Client(
                 id: "other", tokenSHA256: Client.tokenHash(otherToken),
-                rules: [Client.Rule(operations: [.random], keys: [Glob("nothing")])]),
+                rules: [Client.Rule(operations: [.admin], keys: [Glob("nothing")])]),
         ])
         return security
     }
@@ -67,31 +67,41 @@ struct AuthorizationTests {
             for route in Self.classifiedRoutes(hsm: hsm) {
                 let name = "\(route.method) \(route.path)"
                 let hasBody = route.method != .get
-                let inside = hasBody ? Self.body(label: uniqueLabel("allowed")) : nil
+                let allowedName = uniqueLabel("allowed")
+                let inside = hasBody ? Self.body(label: allowedName) : nil
+                // Path parameters: the key's name, a data-key kind, a byte count.
+                func concrete(_ key: String) -> String {
+                    route.path.replacingOccurrences(of: "{name}", with: key)
+                        .replacingOccurrences(of: "{kind}", with: "plaintext").replacingOccurrences(of: "{bytes}", with: "16")
+                }
+                let path = concrete(allowedName)
                 if route.access == .open {
-                    let response = try await client.execute(uri: route.path, method: route.method)
+                    let response = try await client.execute(uri: path, method: route.method)
                     #expect(response.status != .unauthorized && response.status != .forbidden, "\(name)")
                     continue
                 }
-                let none = try await client.send(route.method, route.path, inside)
+                let none = try await client.send(route.method, path, inside)
                 expectProblem(none, .unauthorized, "UNAUTHORIZED")
                 #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(name)")
-                let wrong = try await client.send(route.method, route.path, inside, headers: Self.bearer("not-a-token"))
+                let wrong = try await client.send(route.method, path, inside, headers: Self.bearer("not-a-token"))
                 expectProblem(wrong, .unauthorized, "UNAUTHORIZED")
                 // Outside: another label for keyed routes, another client for the others.
                 let outside =
-                    if case .bodyKey = route.access {
+                    switch route.access {
+                    case .bodyKey:
                         try await client.send(
-                            route.method, route.path, Self.body(label: "forbidden-key"), headers: Self.bearer(Self.insideToken))
-                    } else {
-                        try await client.send(route.method, route.path, inside, headers: Self.bearer(Self.otherToken))
+                            route.method, path, Self.body(label: "forbidden-key"), headers: Self.bearer(Self.insideToken))
+                    case .pathKey:
+                        try await client.send(route.method, concrete("forbidden-key"), inside, headers: Self.bearer(Self.insideToken))
+                    default:
+                        try await client.send(route.method, path, inside, headers: Self.bearer(Self.otherToken))
                     }
                 #expect(outside.status == .forbidden, "\(name): \(outside.status)")
                 #expect(outside.body.string("error") == "FORBIDDEN", "\(name)")
-                let other = try await client.send(route.method, route.path, inside, headers: Self.bearer(Self.otherToken))
+                let other = try await client.send(route.method, path, inside, headers: Self.bearer(Self.otherToken))
                 #expect(other.status == .forbidden, "\(name): another client's operation")
                 let allowed = try await client.execute(
-                    uri: route.path, method: route.method, headers: Self.bearer(Self.insideToken),
+                    uri: path, method: route.method, headers: Self.bearer(Self.insideToken),
                     body: inside.map { try JSONSerialization.data(withJSONObject: $0) }.map { ByteBuffer(data: $0) })
                 #expect(allowed.status != .unauthorized && allowed.status != .forbidden, "\(name): \(allowed.status)")
             }

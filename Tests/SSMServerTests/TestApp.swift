@@ -18,8 +18,8 @@ import Testing
 func withTestApp(
     pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 0, acquireTimeout: .seconds(5)),
     bodyLimit: Int = 1 << 20, module: String? = nil,
-    metrics: ServerMetrics = ServerMetrics(), security: SecurityConfiguration = SecurityConfiguration(),
-    audit: AuditLog? = nil, jwt: JWTService? = nil,
+    metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000,
+    security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil, jwt: JWTService? = nil,
     _ body: @Sendable (any TestClientProtocol, HSM) async throws -> Void
 ) async throws {
     let token = try SoftHSMToken.shared()
@@ -29,7 +29,8 @@ func withTestApp(
     let hsm = try await HSM.connect(configuration, logger: logger)
     let keys = KeyService(hsm: hsm, logger: logger, metrics: metrics.keyService)
     let router = buildRouter(
-        hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, security: security, audit: audit, jwt: jwt)
+        hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch, security: security,
+        audit: audit, jwt: jwt)
     let app = Application(router: router, logger: logger)
     do {
         try await app.test(.router) { client in try await body(client, hsm) }

@@ -22,6 +22,8 @@ public struct BenchResults: Sendable, Codable {
     public var memory: MemoryResult?
     /// The targets, as ratios of this run's own figures.
     public var targets: [TargetResult] = []
+    /// `/v1/encrypt` batches against the raw AES-GCM ceiling (absent in older results).
+    public var batch: [BatchResult]?
 }
 
 /// One raw-ceiling measurement: PKCS#11 encryptions on reused sessions with a cached key handle.

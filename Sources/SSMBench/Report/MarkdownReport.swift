@@ -81,6 +81,18 @@ enum MarkdownReport {
             lines.append(
                 "| \(pool.name) | \(pool.tasks) | \(pool.maxSize) | \(Format.decimal(pool.nanosecondsPerOperation, 0)) | \(pool.operations) |")
         }
+        if let batches = results.batch, !batches.isEmpty {
+            lines += [
+                "", "## `/v1/encrypt` batches", "",
+                "`batch_input` of AES-256-GCM items against the raw in-process `CKM_AES_GCM` ceiling (one session per batch).", "",
+                "| items per request | payload | c | items/s | raw ops/s | ratio | errors |", "|---|---|---|---|---|---|---|",
+            ]
+            for batch in batches {
+                lines.append(
+                    "| \(batch.batchSize) | \(Format.bytes(batch.payload)) | \(batch.concurrency) | \(Format.rate(batch.itemsPerSecond)) | "
+                        + "\(Format.rate(batch.rawOperationsPerSecond)) | \(Format.decimal(batch.ratio, 2)) | \(batch.errors) |")
+            }
+        }
         if let memory = results.memory {
             lines += [
                 "", "## Server memory (VmRSS), `pool.maxSize` \(memory.poolSize)", "", "| state | RSS |", "|---|---|",

@@ -1,4 +1,4 @@
-/// The targets of issue 4, each evaluated as a ratio (or a bound) on figures of the same run.
+/// The targets of issue 4 (and issue 7's batch target), each evaluated as a ratio (or a bound) on figures of the same run.
 enum Targets {
     static func evaluate(_ results: BenchResults) -> [TargetResult] {
         let plan = results.plan
@@ -94,6 +94,19 @@ enum Targets {
                     verdict: ratio >= 1.5 ? "pass" : "fail"))
         } else {
             targets.append(missing("/encrypt-pool vs /encrypt throughput", ">= 1.5", "x"))
+        }
+
+        // 6. /v1 batches against the raw ceiling (issue 7), in items per second.
+        let name = "/v1/encrypt batch items/s vs raw AES-GCM ceiling"
+        if let batch = results.batch?.max(by: { $0.ratio < $1.ratio }) {
+            targets.append(
+                TargetResult(
+                    name: name, requirement: ">= 0.8", value: batch.ratio, unit: "x",
+                    detail: "\(batch.batchSize) items of \(Format.bytes(batch.payload)) per request, c=\(batch.concurrency): "
+                        + "\(Format.rate(batch.itemsPerSecond)) items/s; raw CKM_AES_GCM \(Format.rate(batch.rawOperationsPerSecond)) ops/s",
+                    verdict: batch.ratio >= 0.8 && batch.errors == 0 ? "pass" : "fail"))
+        } else {
+            targets.append(missing(name, ">= 0.8", "x"))
         }
         return targets
     }

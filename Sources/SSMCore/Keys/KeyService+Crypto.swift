@@ -88,16 +88,9 @@ extension KeyService {
         }
     }
 
-    /// `count` bytes from the system CSPRNG (`getrandom`), eight at a time.
+    /// `count` bytes from the system CSPRNG (``RandomBytes``).
     static func randomIV(count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var iv = [UInt8]()
-        iv.reserveCapacity(count + 7)
-        while iv.count < count {
-            withUnsafeBytes(of: generator.next() as UInt64) { iv.append(contentsOf: $0) }
-        }
-        iv.removeLast(iv.count - count)
-        return iv
+        RandomBytes.next(count)
     }
 
     /// Whether a decryption failure means "this data does not decrypt under this key" (bad

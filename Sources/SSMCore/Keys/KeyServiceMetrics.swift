@@ -32,6 +32,12 @@ public struct KeyServiceMetrics: Sendable {
         case delete
         /// `list`: finding and reading keys (listings, and the lookups behind errors).
         case list
+        /// `sign`: `/v1` signatures and HMACs.
+        case sign
+        /// `verify`: `/v1` signature and HMAC verification.
+        case verify
+        /// `random`: `/v1/random` and data keys' generator bytes.
+        case random
     }
 
     /// Timer label of the operation durations.

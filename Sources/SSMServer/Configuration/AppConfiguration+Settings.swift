@@ -43,6 +43,7 @@ extension AppConfiguration {
             ("keys.cacheTTL", DurationParser.format(hsm.keyCacheTTL)),
             ("log.level", logLevel.rawValue),
             ("log.format", logFormat.rawValue),
+            ("v1.maxBatch", "\(v1MaxBatch)"),
         ] + securitySettings
     }
 

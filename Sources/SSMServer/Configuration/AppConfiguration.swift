@@ -31,6 +31,8 @@ public struct AppConfiguration: Sendable {
     /// Problems that do not stop the daemon (a PIN in a file others can read, `insecure`),
     /// for `ssm serve` to log once logging is set up.
     public var warnings: [String] = []
+    /// Most items of one `/v1` `batch_input` (`v1.maxBatch`).
+    public var v1MaxBatch: Int = 1000
 
     /// Creates a configuration in code (tests, `ssm bench`).
     public init(
@@ -104,6 +106,7 @@ struct Reader {
             hsm: hsm, logLevel: try logLevel(),
             shutdownTimeout: try duration("server.shutdownTimeout", default: .seconds(30)))
         configuration.logFormat = try logFormat()
+        configuration.v1MaxBatch = try integer("v1.maxBatch", default: 1000, range: 1...100_000)
         return configuration
     }
 

@@ -12,6 +12,8 @@ extension Problem {
             return problem
         case let error as KeyServiceError:
             return from(error)
+        case let error as TransitError:
+            return from(error)
         case let error as PoolError:
             switch error {
             case .acquireTimeout:

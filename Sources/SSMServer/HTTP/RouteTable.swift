@@ -5,12 +5,15 @@ import Hummingbird
 /// built, so reading it takes no lock.
 struct RouteTable: Sendable {
     private let methods: [String: [HTTPRequest.Method]]
+    /// The paths with `{parameter}` segments, split into segments.
+    private let patterns: [(path: String, segments: [Substring])]
 
     /// The table of `routes`, (method, path) pairs.
     init(_ routes: [(HTTPRequest.Method, String)]) {
         var methods: [String: [HTTPRequest.Method]] = [:]
         for (method, path) in routes { methods[path, default: []].append(method) }
         self.methods = methods
+        patterns = methods.keys.filter { $0.contains("{") }.sorted().map { ($0, $0.split(separator: "/")) }
     }
 
     /// The methods allowed on `path`, or nil when the path is unknown.
@@ -22,7 +25,13 @@ struct RouteTable: Sendable {
     func knownPath(_ path: String) -> String? {
         var path = path
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return methods[path] == nil ? nil : path
+        if methods[path] != nil { return path }
+        // A `{parameter}` segment matches any one segment (the pattern is returned).
+        let segments = path.split(separator: "/")
+        return patterns.first { pattern in
+            pattern.segments.count == segments.count
+                && zip(pattern.segments, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }?.path
     }
 }
 

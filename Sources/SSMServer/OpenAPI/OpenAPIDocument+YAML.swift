@@ -27,7 +27,6 @@ info:
 
     Every answer carries `X-Request-ID`: the request's own when it is 1-128 visible ASCII
     characters, else a new UUID.
-
     Authorization (README "Securing ssm"): with no `clients` configured the API is open, as
     SSM's was (on loopback only, unless `server.insecure`). With clients, every route but
     `/health-check`, `/ready`, `/openapi.yaml` and `/login` needs a credential — a bearer token
@@ -51,6 +50,12 @@ tags:
     description: Key generation, import, replacement, deletion and listing. Key values never leave the HSM.
   - name: observability
     description: Prometheus metrics and this document.
+  - name: v1
+    description: |
+      Versioned named keys in the manner of Vault's Transit engine: self-describing ciphertexts
+      `ssm:v<N>:<base64>`, rotation, rewrap, data keys, signatures, HMAC, random bytes and
+      batches. Binary fields are base64 (the SSM routes keep hex).
+
   - name: auth
     description: SSM v1.6's login, answering a short-lived JWT signed in the HSM.
 
@@ -270,6 +275,482 @@ paths:
     $ref: '#/components/pathItems/GetAllKeys'
   /crypto/get-all-keys:
     $ref: '#/components/pathItems/GetAllKeys'
+  /v1/keys:
+    get:
+      tags: [v1]
+      summary: List the names of the versioned keys.
+      parameters:
+        - $ref: '#/components/parameters/RequestID'
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          description: The key names, sorted.
+          headers:
+            X-Request-ID:
+              $ref: '#/components/headers/RequestID'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/V1KeyList'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/keys/{name}:
+    parameters:
+      - $ref: '#/components/parameters/V1KeyName'
+      - $ref: '#/components/parameters/RequestID'
+    post:
+      tags: [v1]
+      summary: Create a named key (version 1) in the HSM.
+      description: |
+        Each version is a separate non-extractable HSM object; the key's metadata is kept in the
+        token. Types: `aes256-gcm` (default), `aes128-gcm` (encrypt, decrypt, rewrap, data keys),
+        `hmac-sha256` (HMAC), `ecdsa-p256`, `rsa-2048`, `rsa-3072`, `rsa-4096` (sign, verify).
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1CreateKeyRequest'
+            example: {type: aes256-gcm}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '201':
+          $ref: '#/components/responses/V1Key'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '409':
+          $ref: '#/components/responses/V1Conflict'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+    get:
+      tags: [v1]
+      summary: Describe a key (never key material); asymmetric keys with a PEM public key per version.
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Key'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+    delete:
+      tags: [v1]
+      summary: Delete a key and every version, when its configuration allows deletion.
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '204':
+          description: Deleted.
+          headers:
+            X-Request-ID:
+              $ref: '#/components/headers/RequestID'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '409':
+          $ref: '#/components/responses/V1Conflict'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/keys/{name}/rotate:
+    post:
+      tags: [v1]
+      summary: Add a version; it encrypts and signs from now on, older versions keep decrypting.
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Key'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/keys/{name}/config:
+    put:
+      tags: [v1]
+      summary: Set the minimum decryption version and whether deletion is allowed.
+      description: |
+        Ciphertexts, signatures and HMACs of versions below `min_decryption_version` are refused
+        with 400 `KEY_VERSION_DISABLED`. Absent fields stay as they are.
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1KeyConfigRequest'
+            example: {min_decryption_version: 2, deletion_allowed: false}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Key'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/encrypt/{name}:
+    post:
+      tags: [v1]
+      summary: Encrypt with AES-GCM under the key's newest version (or `key_version`).
+      description: |
+        `plaintext` and `associated_data` are base64; the plaintext is at most 64 KiB (413
+        `PLAINTEXT_TOO_LARGE`; encrypt larger data with a data key). The answer is
+        `ssm:v<version>:<base64 of IV ‖ ciphertext ‖ tag>`. With `batch_input` (at most
+        `v1.maxBatch` items, instead of the item fields at the top level: giving both is 400) each
+        item is answered in `batch_results`, in order, with `error` and `code` instead of a failure
+        of the whole request. The same holds for decrypt, rewrap, sign, verify and hmac.
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1EncryptRequest'
+            example: {plaintext: aGVsbG8gd29ybGQ=, associated_data: Y3VzdG9tZXItNDI=}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Result'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/V1TooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/decrypt/{name}:
+    post:
+      tags: [v1]
+      summary: Decrypt an `ssm:v<N>:` ciphertext (with the same `associated_data`).
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1DecryptRequest'
+            example: {ciphertext: 'ssm:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', associated_data: Y3VzdG9tZXItNDI=}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Result'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/rewrap/{name}:
+    post:
+      tags: [v1]
+      summary: Re-encrypt a ciphertext under the newest version; the plaintext is never answered.
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1DecryptRequest'
+            example: {ciphertext: 'ssm:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Result'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/datakey/{kind}/{name}:
+    post:
+      tags: [v1]
+      summary: A fresh data key from the HSM's generator, wrapped under the named key.
+      description: |
+        `plaintext` answers the key in base64 too, `wrapped` only its ciphertext (decrypt it later
+        with `/v1/decrypt/{name}`). Envelope encryption: encrypt the data locally with the data
+        key, keep only the wrapped form beside it.
+      parameters:
+        - name: kind
+          in: path
+          required: true
+          schema:
+            type: string
+            enum: [plaintext, wrapped]
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1DataKeyRequest'
+            example: {bits: 256}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          description: The data key.
+          headers:
+            X-Request-ID:
+              $ref: '#/components/headers/RequestID'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/V1DataKey'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/random/{bytes}:
+    parameters:
+      - name: bytes
+        in: path
+        required: true
+        schema:
+          type: integer
+          minimum: 1
+          maximum: 4096
+      - $ref: '#/components/parameters/RequestID'
+    get:
+      tags: [v1]
+      summary: Random bytes from the HSM's generator (base64).
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Random'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+    post:
+      tags: [v1]
+      summary: Random bytes from the HSM's generator (base64); any body is ignored.
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Random'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/sign/{name}:
+    post:
+      tags: [v1]
+      summary: Sign with an `ecdsa-p256` or `rsa-*` key.
+      description: |
+        `input` is base64 of the data, or of its digest with `prehashed: true`.
+        `hash_algorithm` `sha2-256` (default), `sha2-384`, `sha2-512`; RSA
+        `signature_algorithm` `pss` (default; salt as long as the digest) or `pkcs1v15`;
+        ECDSA `marshaling_algorithm` `asn1` (DER, default) or `jws` (raw r‖s). The signature is
+        `ssm:v<version>:<base64>`; verify it with the PEM of `GET /v1/keys/{name}`.
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1SignRequest'
+            example: {input: aGVsbG8=, hash_algorithm: sha2-256}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Result'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/verify/{name}:
+    post:
+      tags: [v1]
+      summary: Verify a signature, or an HMAC when the items carry `hmac`.
+      description: A signature or HMAC that does not match answers `valid` false.
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1VerifyRequest'
+            example: {input: aGVsbG8=, signature: 'ssm:v1:AAAA'}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Result'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
+  /v1/hmac/{name}:
+    post:
+      tags: [v1]
+      summary: HMAC with an `hmac-sha256` key (`algorithm` `sha2-256` by default, `sha2-384`, `sha2-512`).
+      parameters:
+        - $ref: '#/components/parameters/V1KeyName'
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/V1HMACRequest'
+            example: {input: aGVsbG8=}
+      responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '200':
+          $ref: '#/components/responses/V1Result'
+        '400':
+          $ref: '#/components/responses/V1BadRequest'
+        '404':
+          $ref: '#/components/responses/V1NotFound'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
 
 components:
   securitySchemes:
@@ -802,6 +1283,14 @@ components:
             $ref: '#/components/responses/Unavailable'
 
   parameters:
+    V1KeyName:
+      name: name
+      in: path
+      required: true
+      description: The key's name.
+      schema:
+        type: string
+        pattern: '^[A-Za-z0-9_.-]{1,64}$'
     RequestID:
       name: X-Request-ID
       in: header
@@ -844,36 +1333,73 @@ components:
           example: {key_label: partner, id: 1}
 
   responses:
-    Unauthorized:
-      description: '`UNAUTHORIZED`: clients are configured and the request has no valid credential.'
-      headers:
-        X-Request-ID:
-          $ref: '#/components/headers/RequestID'
-        WWW-Authenticate:
-          description: '`Bearer realm="ssm"`.'
-          required: true
-          schema:
-            type: string
-      content:
-        application/problem+json:
-          schema:
-            $ref: '#/components/schemas/Problem'
-    Forbidden:
-      description: '`FORBIDDEN`: the client''s policy does not grant this operation on this key.'
+    V1Key:
+      description: The key's description.
       headers:
         X-Request-ID:
           $ref: '#/components/headers/RequestID'
       content:
-        application/problem+json:
+        application/json:
           schema:
-            $ref: '#/components/schemas/Problem'
-    RateLimited:
-      description: '`RATE_LIMITED`: the client (or anonymous peer) is over `limits.rateLimit`.'
+            $ref: '#/components/schemas/V1Key'
+    V1Result:
+      description: One item's result, or `batch_results` for a `batch_input`.
       headers:
         X-Request-ID:
           $ref: '#/components/headers/RequestID'
-        Retry-After:
-          $ref: '#/components/headers/RetryAfter'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/V1OperationResponse'
+    V1Random:
+      description: The random bytes.
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [random_bytes]
+            properties:
+              random_bytes:
+                $ref: '#/components/schemas/V1Base64'
+    V1BadRequest:
+      description: |
+        `INVALID_JSON`, `INVALID_REQUEST` (a field missing, not base64, out of range),
+        `INVALID_KEY_NAME`, `INVALID_CIPHERTEXT` (not `ssm:v<N>:<base64>`, or too short),
+        `KEY_VERSION_DISABLED` (below `min_decryption_version`), `DECRYPTION_ERROR`,
+        `UNSUPPORTED_OPERATION` (the key's type cannot do this), `BATCH_TOO_LARGE`, `HSM_REJECTED`.
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    V1NotFound:
+      description: '`KEY_NOT_FOUND`, `KEY_VERSION_NOT_FOUND`, or `NOT_FOUND` (no such route).'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    V1Conflict:
+      description: '`KEY_EXISTS`, or `DELETION_NOT_ALLOWED` (set `deletion_allowed` first).'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    V1TooLarge:
+      description: '`PAYLOAD_TOO_LARGE` (over `server.bodyLimit`) or `PLAINTEXT_TOO_LARGE` (over 64 KiB).'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
       content:
         application/problem+json:
           schema:
@@ -1420,6 +1946,285 @@ components:
               type: integer
             p99:
               type: integer
+    V1Base64:
+      type: [string, 'null']
+      pattern: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'
+      description: Bytes as standard base64 with padding.
+    V1Versioned:
+      type: [string, 'null']
+      pattern: '^ssm:v[0-9]+:'
+      description: '`ssm:v<version>:<base64>`: a ciphertext (IV ‖ ciphertext ‖ tag), signature or HMAC.'
+    V1KeyVersion:
+      type: [integer, 'null']
+      minimum: 0
+      description: The version to use; 0 or absent means the newest.
+    V1HashAlgorithm:
+      type: [string, 'null']
+      enum: [sha2-256, sha2-384, sha2-512, null]
+    V1CreateKeyRequest:
+      type: object
+      properties:
+        type:
+          type: [string, 'null']
+          enum: [aes256-gcm, aes128-gcm, hmac-sha256, ecdsa-p256, rsa-2048, rsa-3072, rsa-4096, null]
+    V1KeyConfigRequest:
+      type: object
+      properties:
+        min_decryption_version:
+          type: [integer, 'null']
+          minimum: 1
+          description: 1 … the latest version; null or absent leaves it as it is.
+        deletion_allowed:
+          type: [boolean, 'null']
+          description: null or absent leaves it as it is.
+    V1Key:
+      type: object
+      required: [name, type, latest_version, min_decryption_version, deletion_allowed, created, supports_encryption,
+        supports_signing, supports_hmac, versions]
+      properties:
+        name:
+          type: string
+        type:
+          type: string
+        latest_version:
+          type: integer
+          minimum: 1
+        min_decryption_version:
+          type: integer
+          minimum: 1
+        deletion_allowed:
+          type: boolean
+        created:
+          type: string
+          format: date-time
+        supports_encryption:
+          type: boolean
+        supports_signing:
+          type: boolean
+        supports_hmac:
+          type: boolean
+        versions:
+          type: array
+          items:
+            type: object
+            required: [version, created]
+            properties:
+              version:
+                type: integer
+                minimum: 1
+              created:
+                type: string
+                format: date-time
+              public_key:
+                type: string
+                description: SubjectPublicKeyInfo PEM (asymmetric types).
+    V1KeyList:
+      type: object
+      required: [keys]
+      properties:
+        keys:
+          type: array
+          items:
+            type: string
+    V1EncryptItem:
+      type: object
+      description: |
+        `plaintext` (base64, required), `associated_data` (base64), `key_version` (0 or absent:
+        the newest). An item that is missing a field or has an invalid value is answered with
+        `error` and `code` in its place in `batch_results`.
+      properties:
+        plaintext:
+          type: [string, 'null']
+        associated_data:
+          type: [string, 'null']
+        key_version:
+          type: [integer, 'null']
+    V1EncryptRequest:
+      type: object
+      anyOf:
+        - required: [plaintext]
+        - required: [batch_input]
+      properties:
+        plaintext:
+          $ref: '#/components/schemas/V1Base64'
+        associated_data:
+          $ref: '#/components/schemas/V1Base64'
+        key_version:
+          $ref: '#/components/schemas/V1KeyVersion'
+        batch_input:
+          type: [array, 'null']
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/V1EncryptItem'
+    V1DecryptItem:
+      type: object
+      description: |
+        `ciphertext` (`ssm:v<N>:<base64>`, required), `associated_data` (base64). An invalid item
+        is answered with `error` and `code` in its place in `batch_results`.
+      properties:
+        ciphertext:
+          type: [string, 'null']
+        associated_data:
+          type: [string, 'null']
+    V1DecryptRequest:
+      type: object
+      anyOf:
+        - required: [ciphertext]
+        - required: [batch_input]
+      properties:
+        ciphertext:
+          $ref: '#/components/schemas/V1Versioned'
+        associated_data:
+          $ref: '#/components/schemas/V1Base64'
+        batch_input:
+          type: [array, 'null']
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/V1DecryptItem'
+    V1DataKeyRequest:
+      type: object
+      properties:
+        bits:
+          type: [integer, 'null']
+          enum: [128, 256, 512, null]
+        associated_data:
+          $ref: '#/components/schemas/V1Base64'
+    V1DataKey:
+      type: object
+      required: [ciphertext, key_version]
+      properties:
+        plaintext:
+          $ref: '#/components/schemas/V1Base64'
+        ciphertext:
+          $ref: '#/components/schemas/V1Versioned'
+        key_version:
+          type: integer
+          minimum: 1
+    V1SignItem:
+      type: object
+      description: |
+        `input` (base64, required), `key_version` (0 or absent: the newest). An invalid item is
+        answered with `error` and `code` in its place in `batch_results`.
+      properties:
+        input:
+          type: [string, 'null']
+        key_version:
+          type: [integer, 'null']
+    V1SignRequest:
+      type: object
+      anyOf:
+        - required: [input]
+        - required: [batch_input]
+      properties:
+        input:
+          $ref: '#/components/schemas/V1Base64'
+        key_version:
+          $ref: '#/components/schemas/V1KeyVersion'
+        hash_algorithm:
+          $ref: '#/components/schemas/V1HashAlgorithm'
+        prehashed:
+          type: [boolean, 'null']
+        signature_algorithm:
+          type: [string, 'null']
+          enum: [pss, pkcs1v15, null]
+        marshaling_algorithm:
+          type: [string, 'null']
+          enum: [asn1, jws, null]
+        batch_input:
+          type: [array, 'null']
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/V1SignItem'
+    V1VerifyItem:
+      type: object
+      description: |
+        `input` (base64, required) and `signature` or `hmac` (`ssm:v<N>:<base64>`). An invalid
+        item is answered with `error` and `code` in its place in `batch_results`.
+      properties:
+        input:
+          type: [string, 'null']
+        signature:
+          type: [string, 'null']
+        hmac:
+          type: [string, 'null']
+    V1VerifyRequest:
+      type: object
+      anyOf:
+        - required: [input]
+        - required: [batch_input]
+      properties:
+        input:
+          $ref: '#/components/schemas/V1Base64'
+        signature:
+          $ref: '#/components/schemas/V1Versioned'
+        hmac:
+          $ref: '#/components/schemas/V1Versioned'
+        hash_algorithm:
+          $ref: '#/components/schemas/V1HashAlgorithm'
+        algorithm:
+          $ref: '#/components/schemas/V1HashAlgorithm'
+        prehashed:
+          type: [boolean, 'null']
+        signature_algorithm:
+          type: [string, 'null']
+          enum: [pss, pkcs1v15, null]
+        marshaling_algorithm:
+          type: [string, 'null']
+          enum: [asn1, jws, null]
+        batch_input:
+          type: [array, 'null']
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/V1VerifyItem'
+    V1HMACRequest:
+      type: object
+      anyOf:
+        - required: [input]
+        - required: [batch_input]
+      properties:
+        input:
+          $ref: '#/components/schemas/V1Base64'
+        key_version:
+          $ref: '#/components/schemas/V1KeyVersion'
+        algorithm:
+          $ref: '#/components/schemas/V1HashAlgorithm'
+        batch_input:
+          type: [array, 'null']
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/V1SignItem'
+    V1ItemResult:
+      type: object
+      properties:
+        ciphertext:
+          $ref: '#/components/schemas/V1Versioned'
+        plaintext:
+          $ref: '#/components/schemas/V1Base64'
+        signature:
+          $ref: '#/components/schemas/V1Versioned'
+        hmac:
+          $ref: '#/components/schemas/V1Versioned'
+        valid:
+          type: boolean
+        key_version:
+          type: integer
+          minimum: 1
+        error:
+          type: string
+          description: Why this item failed (the other items are unaffected).
+        code:
+          type: string
+          pattern: '^[A-Z][A-Z0-9_]*$'
+    V1OperationResponse:
+      description: An item's result (one of `ciphertext`, `plaintext`, `signature`, `hmac`, `valid`), or `batch_results`.
+      allOf:
+        - $ref: '#/components/schemas/V1ItemResult'
+        - type: object
+          properties:
+            batch_results:
+              type: array
+              items:
+                $ref: '#/components/schemas/V1ItemResult'
 
 """#
 }

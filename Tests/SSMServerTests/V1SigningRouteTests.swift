@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import SSMServer
+import Testing
+import _CryptoExtras
+
+@Suite("/v1 signing and HMAC")
+struct V1SigningRouteTests {
+    /// The PEM of `version` from `GET /v1/keys/{name}`.
+    func publicKeyPEM(_ client: any TestClientProtocol, _ name: String, version: Int = 1) async throws -> String {
+        let described = try await client.send(.get, "/v1/keys/\(name)")
+        let versions = try #require(described.body["versions"] as? [[String: Any]])
+        return try #require(versions.first { $0["version"] as? Int == version }?["public_key"] as? String)
+    }
+
+    func signatureBytes(_ signature: String, version: Int = 1) throws -> Data {
+        #expect(signature.hasPrefix("ssm:v\(version):"))
+        return try #require(Data(base64Encoded: String(signature.dropFirst("ssm:v\(version):".count))))
+    }
+
+    @Test("ECDSA P-256 signatures (ASN.1 and JWS) verify with swift-crypto from the described PEM, and through /v1/verify")
+    func ecdsa() async throws {
+        try await withTestApp { client, _ in
+            let name = V1.name("ec")
+            try await V1.create(client, name, type: "ecdsa-p256")
+            let publicKey = try P256.Signing.PublicKey(pemRepresentation: try await publicKeyPEM(client, name))
+            let message = Data("sign me".utf8)
+
+            let der = try await client.send(.post, "/v1/sign/\(name)", ["input": message.base64EncodedString()])
+            #expect(der.status == .ok)
+            let derSignature = try #require(der.body.string("signature"))
+            let parsed = try P256.Signing.ECDSASignature(derRepresentation: try signatureBytes(derSignature))
+            #expect(publicKey.isValidSignature(parsed, for: message))
+
+            let jws = try await client.send(
+                .post, "/v1/sign/\(name)", ["input": message.base64EncodedString(), "marshaling_algorithm": "jws"])
+            let raw = try signatureBytes(try #require(jws.body.string("signature")))
+            #expect(raw.count == 64)
+            #expect(publicKey.isValidSignature(try P256.Signing.ECDSASignature(rawRepresentation: raw), for: message))
+
+            let digest = Data(SHA384.hash(data: message))
+            let prehashed = try await client.send(
+                .post, "/v1/sign/\(name)",
+                ["input": digest.base64EncodedString(), "prehashed": true, "hash_algorithm": "sha2-384"])
+            let prehashedSignature = try P256.Signing.ECDSASignature(
+                derRepresentation: try signatureBytes(try #require(prehashed.body.string("signature"))))
+            #expect(publicKey.isValidSignature(prehashedSignature, for: SHA384.hash(data: message)))
+
+            let valid = try await client.send(
+                .post, "/v1/verify/\(name)", ["input": message.base64EncodedString(), "signature": derSignature])
+            #expect(valid.body["valid"] as? Bool == true)
+            let invalid = try await client.send(
+                .post, "/v1/verify/\(name)", ["input": V1.b64("other"), "signature": derSignature])
+            #expect(invalid.body["valid"] as? Bool == false)
+
+            // A prehashed input must have the digest length.
+            expectProblem(
+                try await client.send(.post, "/v1/sign/\(name)", ["input": V1.b64("x"), "prehashed": true]), .badRequest,
+                "INVALID_REQUEST")
+            try await V1.delete(client, name)
+        }
+    }
+
+    @Test("RSA PSS and PKCS #1 v1.5 signatures verify with swift-crypto from the described PEM", arguments: ["pss", "pkcs1v15"])
+    func rsa(padding: String) async throws {
+        try await withTestApp { client, _ in
+            let name = V1.name("rsa")
+            try await V1.create(client, name, type: "rsa-2048")
+            let publicKey = try _RSA.Signing.PublicKey(pemRepresentation: try await publicKeyPEM(client, name))
+            let swiftPadding: _RSA.Signing.Padding = padding == "pss" ? .PSS : .insecurePKCS1v1_5
+            let message = Data("rsa message".utf8)
+            for hash in ["sha2-256", "sha2-512"] {
+                for prehashed in [false, true] {
+                    let input: Data =
+                        prehashed ? (hash == "sha2-256" ? Data(SHA256.hash(data: message)) : Data(SHA512.hash(data: message))) : message
+                    let signed = try await client.send(
+                        .post, "/v1/sign/\(name)",
+                        ["input": input.base64EncodedString(), "hash_algorithm": hash, "signature_algorithm": padding,
+                         "prehashed": prehashed])
+                    #expect(signed.status == .ok, "\(signed.body.values)")
+                    let signature = try #require(signed.body.string("signature"))
+                    let bytes = _RSA.Signing.RSASignature(rawRepresentation: try signatureBytes(signature))
+                    let ok =
+                        hash == "sha2-256"
+                        ? publicKey.isValidSignature(bytes, for: SHA256.hash(data: message), padding: swiftPadding)
+                        : publicKey.isValidSignature(bytes, for: SHA512.hash(data: message), padding: swiftPadding)
+                    #expect(ok, "\(hash) prehashed \(prehashed)")
+                    let verified = try await client.send(
+                        .post, "/v1/verify/\(name)",
+                        ["input": input.base64EncodedString(), "signature": signature, "hash_algorithm": hash,
+                         "signature_algorithm": padding, "prehashed": prehashed])
+                    #expect(verified.body["valid"] as? Bool == true)
+                }
+            }
+            try await V1.delete(client, name)
+        }
+    }
+
+    @Test("signatures of a rotated key name their version; batches sign and verify per item; minDecryptionVersion stops verification")
+    func rotationAndBatches() async throws {
+        try await withTestApp { client, _ in
+            let name = V1.name("sigrot")
+            try await V1.create(client, name, type: "ecdsa-p256")
+            let old = try #require(
+                try await client.send(.post, "/v1/sign/\(name)", ["input": V1.b64("m")]).body.string("signature"))
+            try await client.send(.post, "/v1/keys/\(name)/rotate")
+            let batch = try await client.send(
+                .post, "/v1/sign/\(name)", ["batch_input": [["input": V1.b64("a")], ["input": "??"], ["input": V1.b64("c")]]])
+            let results = try #require(batch.body["batch_results"] as? [[String: Any]])
+            #expect(results.count == 3)
+            #expect((results[0]["signature"] as? String)?.hasPrefix("ssm:v2:") == true)
+            #expect(results[1]["code"] as? String == "INVALID_REQUEST")
+            let newPEM = try P256.Signing.PublicKey(pemRepresentation: try await publicKeyPEM(client, name, version: 2))
+            let sig = try P256.Signing.ECDSASignature(
+                derRepresentation: try signatureBytes(try #require(results[2]["signature"] as? String), version: 2))
+            #expect(newPEM.isValidSignature(sig, for: Data("c".utf8)))
+
+            let verified = try await client.send(
+                .post, "/v1/verify/\(name)",
+                ["batch_input": [
+                    ["input": V1.b64("m"), "signature": old], ["input": V1.b64("a"), "signature": results[0]["signature"] as? String ?? ""],
+                    ["input": V1.b64("x"), "signature": old],
+                ]])
+            let checks = try #require(verified.body["batch_results"] as? [[String: Any]])
+            #expect(checks.map { $0["valid"] as? Bool } == [true, true, false])
+
+            try await client.send(.put, "/v1/keys/\(name)/config", ["min_decryption_version": 2])
+            expectProblem(
+                try await client.send(.post, "/v1/verify/\(name)", ["input": V1.b64("m"), "signature": old]), .badRequest,
+                "KEY_VERSION_DISABLED")
+            try await V1.delete(client, name)
+        }
+    }
+
+    @Test("HMAC: the same input gives the same HMAC, verification through /v1/verify, other key types refuse")
+    func hmac() async throws {
+        try await withTestApp { client, _ in
+            let name = V1.name("mac")
+            try await V1.create(client, name, type: "hmac-sha256")
+            let first = try await client.send(.post, "/v1/hmac/\(name)", ["input": V1.b64("data")])
+            #expect(first.status == .ok)
+            let mac = try #require(first.body.string("hmac"))
+            #expect(try signatureBytes(mac).count == 32)
+            #expect(try await client.send(.post, "/v1/hmac/\(name)", ["input": V1.b64("data")]).body.string("hmac") == mac)
+            let sha512 = try await client.send(.post, "/v1/hmac/\(name)", ["input": V1.b64("data"), "algorithm": "sha2-512"])
+            #expect(try signatureBytes(try #require(sha512.body.string("hmac"))).count == 64)
+
+            #expect(
+                try await client.send(.post, "/v1/verify/\(name)", ["input": V1.b64("data"), "hmac": mac]).body["valid"] as? Bool == true)
+            #expect(
+                try await client.send(.post, "/v1/verify/\(name)", ["input": V1.b64("datA"), "hmac": mac]).body["valid"] as? Bool == false)
+
+            let batch = try await client.send(
+                .post, "/v1/hmac/\(name)", ["batch_input": [["input": V1.b64("data")], ["input": V1.b64("other")]]])
+            let results = try #require(batch.body["batch_results"] as? [[String: Any]])
+            #expect(results.first?["hmac"] as? String == mac)
+            #expect(results.count == 2)
+
+            expectProblem(try await client.send(.post, "/v1/sign/\(name)", ["input": V1.b64("x")]), .badRequest, "UNSUPPORTED_OPERATION")
+            let aes = V1.name("aesmac")
+            try await V1.create(client, aes)
+            expectProblem(try await client.send(.post, "/v1/hmac/\(aes)", ["input": V1.b64("x")]), .badRequest, "UNSUPPORTED_OPERATION")
+            try await V1.delete(client, aes)
+            try await V1.delete(client, name)
+        }
+    }
+}
