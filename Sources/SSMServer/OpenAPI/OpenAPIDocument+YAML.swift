@@ -27,6 +27,7 @@ info:
 
     Every answer carries `X-Request-ID`: the request's own when it is 1-128 visible ASCII
     characters, else a new UUID.
+
     Authorization (README "Securing ssm"): with no `clients` configured the API is open, as
     SSM's was (on loopback only, unless `server.insecure`). With clients, every route but
     `/health-check`, `/ready`, `/openapi.yaml` and `/login` needs a credential — a bearer token
@@ -1333,6 +1334,40 @@ components:
           example: {key_label: partner, id: 1}
 
   responses:
+    Unauthorized:
+      description: '`UNAUTHORIZED`: clients are configured and the request has no valid credential.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+        WWW-Authenticate:
+          description: '`Bearer realm="ssm"`.'
+          required: true
+          schema:
+            type: string
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    Forbidden:
+      description: '`FORBIDDEN`: the client''s policy does not grant this operation on this key.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    RateLimited:
+      description: '`RATE_LIMITED`: the client (or anonymous peer) is over `limits.rateLimit`.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+        Retry-After:
+          $ref: '#/components/headers/RetryAfter'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
     V1Key:
       description: The key's description.
       headers:
