@@ -104,7 +104,7 @@ public struct BenchRunner: Sendable {
                 }
                 let underLoad = sampler.stop()
                 if size == plan.referencePoolSize {
-                    results.batch = try await measureBatches(loader, server, raw: results.raw)
+                    results.batch = try await measureBatches(loader, server, raw: results.raw, cores: results.machine.cores)
                 }
                 if var measured = memory {
                     measured.underLoadKiB = underLoad
@@ -132,11 +132,14 @@ public struct BenchRunner: Sendable {
         ].merging(plan.serverSettings) { $1 }
     }
 
-    /// `/v1/encrypt` batches of 100 items of the smallest payload, at the pool size's concurrency.
-    private func measureBatches(_ loader: Wrk, _ server: ServerProcess, raw: [RawResult]) async throws -> [BatchResult] {
+    /// `/v1/encrypt` batches of 100 items of the smallest payload, with as many connections as
+    /// cores (each batch keeps one session busy, so more only contend inside the HSM) and as
+    /// many as the pool has sessions.
+    private func measureBatches(_ loader: Wrk, _ server: ServerProcess, raw: [RawResult], cores: Int) async throws -> [BatchResult] {
         progress("  /v1/encrypt batches (100 items) against the raw AES-GCM ceiling")
         let results = try await BatchThroughput(loader: loader, directory: workDirectory, seconds: plan.secondsPerPoint)
-            .measure(server: server, payload: plan.smallestPayload, batchSize: 100, connections: [plan.referencePoolSize], raw: raw)
+            .measure(server: server, payload: plan.smallestPayload, batchSize: 100,
+                connections: Array(Set([max(1, min(cores, plan.referencePoolSize)), plan.referencePoolSize])).sorted(), raw: raw)
         for result in results {
             progress(
                 "  batch \(result.batchSize) × \(Format.bytes(result.payload)) c=\(result.concurrency): \(Format.rate(result.itemsPerSecond)) items/s, "
