@@ -36,8 +36,12 @@ COPY scripts/container-entrypoint.sh /usr/local/bin/ssm-entrypoint
 COPY config/ssm.production.yaml /etc/ssm/ssm.yaml
 
 # A token's label, directory and PIN file's path: no secret (hadolint flags names with TOKEN or PIN).
+# 0.0.0.0 without TLS and clients needs SSM_SERVER_INSECURE=true (logged as a warning at start):
+# publish the port only to trusted networks, or configure tls.* and clients (README "Securing ssm")
+# and set it to false.
 # hadolint ignore=DL3064
 ENV SSM_SERVER_ADDRESS=0.0.0.0:8080 \
+    SSM_SERVER_INSECURE=true \
     SSM_PKCS11_TOKEN_LABEL=ssm \
     SSM_PKCS11_PIN_FILE=/run/secrets/ssm-pin \
     SSM_TOKEN_DIR=/var/lib/ssm/softhsm \

@@ -159,6 +159,8 @@ call GET /pool/stats; check "stats" 200 "$status"; check "stats max_size" 4 "$(f
 
 # No secret in the log.
 grep -q "s3cr3t-e2e-pin\|$plain" "$work/log"; check "no PIN or plaintext in the trace-level log" 1 $?
+grep -q "000102030405060708090a0b0c0d0e0f\|0f0e0d0c0b0a09080706050403020100" "$work/log"
+check "no imported key value in the trace-level log" 1 $?
 pin_bytes=$(printf 's3cr3t-e2e-pin' | od -An -tu1 | xargs | sed 's/ /, /g')  # as Swift prints a [UInt8]
 grep -qF "$pin_bytes" "$work/log"; check "no PIN bytes in the trace-level log" 1 $?
 

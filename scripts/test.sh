@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, builds, runs the unit and integration
 # tests (each against a SoftHSM token it creates in a temporary directory), then the
-# end-to-end script that drives the built daemon with curl, the API conformance script
+# end-to-end script that drives the built daemon with curl, the README's "Securing ssm" section
+# run as written (TLS, tokens, login, mTLS, Unix socket, audit log), the API conformance script
 # (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked), and
 # the checks of the operations artefacts (systemd unit, install script, Dockerfile, Kubernetes
 # manifests).
@@ -20,5 +21,6 @@ swift test --skip-build --filter ResilienceTests
 # another suite past its hang detectors.
 swift test --skip-build --filter SSMBenchTests
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
+scripts/security-test.sh "$(swift build --show-bin-path)/ssm"   # the README's "Securing ssm", command by command
 scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
 scripts/check-ops.sh "$(swift build --show-bin-path)/ssm"

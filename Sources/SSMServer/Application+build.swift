@@ -1,5 +1,9 @@
+import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOCore
 import SSMCore
 import ServiceLifecycle
 
@@ -21,25 +25,70 @@ public func buildApplication(
     reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil,
     notifier: SystemdNotifier? = nil
 ) async throws -> some ApplicationProtocol {
+    let security = configuration.security
+    let audit = try security.audit.map { try AuditLog($0) }
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let metrics = ServerMetrics(circuitState: { hsm.circuit().state })
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
+    // Login JWTs only when a client can log in: the signing key is created in the token then.
+    let jwt =
+        security.clients.clients.contains { $0.passwordHash != nil }
+        ? try await JWTService(hsm: hsm, settings: security.login, logger: logger) : nil
     let router = buildRouter(
-        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch)
+        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch,
+        security: security, audit: audit, jwt: jwt)
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let reload {
         services.append(
             ConfigurationReloader(hsm: hsm, started: configuration, logLevel: logLevel, logger: logger, load: reload))
     }
+    let responder = router.buildResponder()
+    if let socket = security.unixSocket {
+        // A second listener on the same routes; the socket file is created with mode 0600
+        // (`ssm serve` runs with umask 077).
+        services.append(
+            Application(
+                responder: responder,
+                server: try serverBuilder(security, tls: false),
+                configuration: .init(
+                    address: .unixDomainSocket(path: socket), serverName: "ssm",
+                    availableConnectionsDelegate: MaximumAvailableConnections(security.maxConnections)),
+                onServerRunning: { _ in
+                    // Also when started without `ssm serve`'s umask: owner only.
+                    _ = chmod(socket, 0o600)
+                    logger.info("listening", metadata: ["address": "unix:\(socket)"])
+                },
+                logger: logger))
+    }
     return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ssm"),
+        responder: responder,
+        server: try serverBuilder(security, tls: true),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "ssm",
+            availableConnectionsDelegate: MaximumAvailableConnections(security.maxConnections)),
         services: services,
         onServerRunning: { channel in
-            logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            logger.info(
+                "listening",
+                metadata: [
+                    "address": "\(channel.localAddress?.description ?? "?")",
+                    "tls": "\(security.tls == nil ? "off" : security.tls?.clientCA == nil ? "on" : "mTLS")",
+                    "clients": "\(security.clients.clients.count)",
+                ])
             if let notifier { await notifyReady(notifier, hsm: hsm, address: channel.localAddress, logger: logger) }
         },
         logger: logger)
+}
+
+/// HTTP/1.1 with the idle and header-read timeouts, behind TLS when configured (and `tls`).
+func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPServerBuilder {
+    let headerTimeout = TimeAmount(security.headerTimeout)
+    let http = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)],
+            idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
+    guard tls, let settings = security.tls else { return http }
+    return try .tls(http, tlsConfiguration: try TLSFactory.serverConfiguration(settings))
 }
 
 /// The router with every route of ssm and its middleware.
@@ -48,22 +97,42 @@ public func buildApplication(
 ///   - metrics: what `GET /metrics` serves; give `keys` the same object's
 ///     ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
 ///   - v1MaxBatch: most items of one `/v1` `batch_input`.
+///   - security: clients and policies, rate limit.
+///   - audit: where every request is recorded, if anywhere.
+///   - jwt: issues the JWTs of `POST /login` and checks them (nil: `/login` answers 401).
 public func buildRouter(
-    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000
+    hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000,
+    security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil,
+    jwt: JWTService? = nil
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
+    addRoutes(
+        to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch,
+        clients: security.clients, jwt: jwt)
+    let router = Router(context: SSMRequestContext.self)
+    if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
+    router.add(
+        middleware: RequestMiddleware(
+            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
+    routes.register(
+        on: router,
+        gate: SecurityGate(clients: security.clients, rateLimiter: RateLimiter(security.rateLimit), jwt: jwt))
+    return router
+}
+
+/// Every route of ssm, each with its ``RouteAccess`` (the routes `buildRouter` serves; tests
+/// enumerate them).
+func addRoutes(
+    to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics,
+    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil
+) {
     SystemController(hsm: hsm).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
+    LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
     let transit = TransitService(keys: keys, maxBatch: v1MaxBatch)
     V1KeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
     V1CryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
     V1SigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
-    let router = Router(context: SSMRequestContext.self)
-    router.add(
-        middleware: RequestMiddleware(
-            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
-    routes.register(on: router)
-    return router
 }

@@ -6,7 +6,10 @@ struct SSMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ssm",
         abstract: "A secret manager in front of a PKCS#11 HSM, with SSM's HTTP API.",
-        subcommands: [ServeCommand.self, KeysCommand.self, TokenCommand.self, ConfigCommand.self, BenchCommand.self],
+        subcommands: [
+            ServeCommand.self, KeysCommand.self, TokenCommand.self, ConfigCommand.self, ClientsCommand.self, AuditCommand.self,
+            BenchCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -34,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
         let format = configuration.logFormat
         LoggingSystem.bootstrap { label in logLevel.wrap(format.makeHandler(label: label, level: .trace)) }
         let logger = Logger(label: "ssm")
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+        // Files ssm creates (audit log, Unix socket) are its user's alone.
+        umask(0o077)
         let path = config
         let notifier = SystemdNotifier()  // nil unless started by systemd with Type=notify
         let app: any ApplicationProtocol

@@ -110,7 +110,7 @@ struct ConfigurationTests {
             "configuration error: pkcs11.tokenLabel: set only one of pkcs11.tokenLabel, pkcs11.slot and pkcs11.tokenSerial")
         await expectError(
             "pkcs11:\n  tokenLabel: a\n",
-            "configuration error: pkcs11.pin: missing: set pkcs11.pin, pkcs11.pinFile or SSM_PKCS11_PIN")
+            "configuration error: pkcs11.pin: missing: set pkcs11.pin, pkcs11.pinFile, SSM_PKCS11_PIN or the systemd credential 'pin'")
         await expectError(
             Self.example, environment: ["SSM_LOG_LEVEL": "loud"],
             "configuration error: log.level: must be one of trace, debug, info, notice, warning, error, critical, got 'loud'")

@@ -19,6 +19,7 @@ func withTestApp(
     pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 0, acquireTimeout: .seconds(5)),
     bodyLimit: Int = 1 << 20, module: String? = nil,
     metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000,
+    security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil, jwt: JWTService? = nil,
     _ body: @Sendable (any TestClientProtocol, HSM) async throws -> Void
 ) async throws {
     let token = try SoftHSMToken.shared()
@@ -27,7 +28,10 @@ func withTestApp(
     let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm = try await HSM.connect(configuration, logger: logger)
     let keys = KeyService(hsm: hsm, logger: logger, metrics: metrics.keyService)
-    let app = Application(router: buildRouter(hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch), logger: logger)
+    let router = buildRouter(
+        hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch, security: security,
+        audit: audit, jwt: jwt)
+    let app = Application(router: router, logger: logger)
     do {
         try await app.test(.router) { client in try await body(client, hsm) }
     } catch {

@@ -44,6 +44,38 @@ extension AppConfiguration {
             ("log.level", logLevel.rawValue),
             ("log.format", logFormat.rawValue),
             ("v1.maxBatch", "\(v1MaxBatch)"),
+        ] + securitySettings
+    }
+
+    /// The security settings for `ssm config check`: client ids, never their credentials.
+    var securitySettings: [(key: String, value: String)] {
+        let security = self.security
+        var settings: [(key: String, value: String)] = [
+            ("server.insecure", "\(security.insecure)"),
+            ("server.maxConnections", "\(security.maxConnections)"),
+            ("server.headerTimeout", DurationParser.format(security.headerTimeout)),
+            ("server.idleTimeout", security.idleTimeout.map(DurationParser.format) ?? "off"),
+            ("server.unixSocket", security.unixSocket ?? "(none)"),
         ]
+        if let tls = security.tls {
+            settings += [
+                ("tls.certificate", tls.certificate), ("tls.key", tls.key), ("tls.clientCA", tls.clientCA ?? "(none)"),
+                ("tls.clientCertificate", tls.clientCA == nil ? "(not asked)" : tls.requireClientCertificate ? "required" : "optional"),
+            ]
+        } else {
+            settings.append(("tls", "off"))
+        }
+        settings += [
+            ("limits.rateLimit", security.rateLimit.requestsPerSecond > 0 ? "\(Int(security.rateLimit.requestsPerSecond))" : "off"),
+            ("limits.burst", "\(security.rateLimit.burst)"),
+            ("audit.file", security.audit?.file ?? "(none)"),
+            ("audit.failOpen", "\(security.audit?.failOpen ?? false)"),
+            ("login.keyLabel", security.login.keyLabel),
+            ("login.tokenTTL", DurationParser.format(security.login.tokenTTL)),
+            ("login.issuer", security.login.issuer),
+            ("login.audience", security.login.audience),
+            ("clients", security.clients.isEnforcing ? security.clients.clients.map(\.id).joined(separator: ", ") : "(none: the API is open)"),
+        ]
+        return settings
     }
 }

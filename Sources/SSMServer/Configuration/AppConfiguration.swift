@@ -26,6 +26,11 @@ public struct AppConfiguration: Sendable {
     public var shutdownTimeout: Duration = .seconds(30)
     /// Log line format (`log.format`: `text` or `json`).
     public var logFormat: LogFormat = .text
+    /// Clients and policies, TLS, limits, audit log, login tokens.
+    public var security = SecurityConfiguration()
+    /// Problems that do not stop the daemon (a PIN in a file others can read, `insecure`),
+    /// for `ssm serve` to log once logging is set up.
+    public var warnings: [String] = []
     /// Most items of one `/v1` `batch_input` (`v1.maxBatch`).
     public var v1MaxBatch: Int = 1000
 
@@ -54,6 +59,7 @@ extension AppConfiguration {
         var providers: [any ConfigProvider] = [
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "ssm")
         ]
+        var yaml = ""
         if let path {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw ConfigurationError(key: "--config", "cannot read '\(path)'")
@@ -66,14 +72,21 @@ extension AppConfiguration {
                 let reason = "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
                 throw ConfigurationError(key: "--config", "'\(path)' is not valid YAML: \(reason)")
             }
+            yaml = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         }
-        return try Reader(config: ConfigReader(providers: providers)).configuration()
+        let reader = Reader(config: ConfigReader(providers: providers), environment: environment)
+        var configuration = try reader.configuration()
+        configuration.security = try reader.security(clients: ClientsFile.clients(yaml: yaml))
+        try configuration.checkListener()
+        configuration.warnings = configuration.securityWarnings(configPath: path, holdsPIN: reader.fileHoldsPIN(yaml))
+        return configuration
     }
 }
 
 /// Reads and checks each key, turning every problem into one ``ConfigurationError``.
-private struct Reader {
+struct Reader {
     let config: ConfigReader
+    var environment: [String: String] = [:]
 
     func configuration() throws -> AppConfiguration {
         let (host, port) = try address()
@@ -209,8 +222,12 @@ private struct Reader {
         if let pin = string("pkcs11.pin", isSecret: true) {
             return Array(pin.utf8)
         }
-        guard let path = string("pkcs11.pinFile") else {
-            throw ConfigurationError(key: "pkcs11.pin", "missing: set pkcs11.pin, pkcs11.pinFile or SSM_PKCS11_PIN")
+        // pkcs11.pinFile, else a systemd credential named "pin" (LoadCredential=pin:/etc/ssm/pin).
+        let credential = environment["CREDENTIALS_DIRECTORY"].map { $0 + "/pin" }
+        guard let path = string("pkcs11.pinFile") ?? credential.flatMap({ FileManager.default.fileExists(atPath: $0) ? $0 : nil })
+        else {
+            throw ConfigurationError(
+                key: "pkcs11.pin", "missing: set pkcs11.pin, pkcs11.pinFile, SSM_PKCS11_PIN or the systemd credential 'pin'")
         }
         guard var data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(key: "pkcs11.pinFile", "cannot read '\(path)'")

@@ -43,27 +43,38 @@ extension Array where Element == String {
 /// Collects the routes of the controllers, then registers them on a router once the
 /// middleware that needs to know all of them (``RouteTable``, ``HTTPMetrics``) is in place.
 ///
+/// Every route is added with its ``RouteAccess``: registration puts the ``SecurityGate``
+/// (credentials, policy, rate limit) in front of its handler, so no route escapes it.
+///
 /// A class so that controllers can add to it through a shared reference; used only while
 /// the router is built.
 final class RouteRegistrar {
     typealias Handler = @Sendable (Request, SSMRequestContext) async throws -> Response
 
-    private var entries: [(method: HTTPRequest.Method, path: String, handler: Handler)] = []
+    private var entries: [(method: HTTPRequest.Method, path: String, access: RouteAccess, handler: Handler)] = []
 
-    /// Adds `handler` for `method` on each of `paths`.
-    func add(_ method: HTTPRequest.Method, _ paths: [String], _ handler: @escaping Handler) {
-        for path in paths { entries.append((method, path, handler)) }
+    /// Adds `handler` for `method` on each of `paths`, authorized as `access` says.
+    func add(_ method: HTTPRequest.Method, _ paths: [String], _ access: RouteAccess, _ handler: @escaping Handler) {
+        for path in paths { entries.append((method, path, access, handler)) }
     }
 
     /// Every (method, path) added so far.
     var routes: [(HTTPRequest.Method, String)] { entries.map { ($0.method, $0.path) } }
 
+    /// Every (method, path, access) added so far.
+    var classifiedRoutes: [(method: HTTPRequest.Method, path: String, access: RouteAccess)] {
+        entries.map { ($0.method, $0.path, $0.access) }
+    }
+
     /// Registers every route on `router` (after its middleware: Hummingbird applies a
-    /// router's middleware to the routes added after it).
-    func register(on router: Router<SSMRequestContext>) {
+    /// router's middleware to the routes added after it), each behind `gate`.
+    func register(on router: Router<SSMRequestContext>, gate: SecurityGate) {
         for entry in entries {
             let handler = entry.handler
-            router.on(RouterPath(entry.path), method: entry.method) { request, context in try await handler(request, context) }
+            let access = entry.access
+            router.on(RouterPath(entry.path), method: entry.method) { request, context in
+                try await gate.handle(request, context: context, access: access, handler)
+            }
         }
     }
 }

@@ -27,6 +27,16 @@ info:
 
     Every answer carries `X-Request-ID`: the request's own when it is 1-128 visible ASCII
     characters, else a new UUID.
+
+    Authorization (README "Securing ssm"): with no `clients` configured the API is open, as
+    SSM's was (on loopback only, unless `server.insecure`). With clients, every route but
+    `/health-check`, `/ready`, `/openapi.yaml` and `/login` needs a credential — a bearer token
+    (configured as its SHA-256), a JWT from `POST /login`, or a TLS client certificate (mTLS) —
+    and the client's policy must grant the route's operation on the key: 401 with
+    `WWW-Authenticate: Bearer` without a valid credential, 403 `FORBIDDEN` outside the policy.
+    With `limits.rateLimit`, a client (or an anonymous peer) over its rate gets 429 with
+    `Retry-After`. With an audit log that cannot be written, requests fail with 500
+    `AUDIT_FAILED` / 503 `AUDIT_UNAVAILABLE` (unless `audit.failOpen`).
   license:
     name: Proprietary
 servers:
@@ -47,6 +57,14 @@ tags:
       `ssm:v<N>:<base64>`, rotation, rewrap, data keys, signatures, HMAC, random bytes and
       batches. Binary fields are base64 (the SSM routes keep hex).
 
+  - name: auth
+    description: SSM v1.6's login, answering a short-lived JWT signed in the HSM.
+
+security:
+  - {}
+  - bearer: []
+  - mutualTLS: []
+
 paths:
   /health-check:
     get:
@@ -56,6 +74,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: Always, while the server runs.
           headers:
@@ -74,6 +94,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: Logged in; requests can be served.
           headers:
@@ -94,6 +116,12 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: A snapshot of the pool.
           headers:
@@ -116,6 +144,12 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: The metrics.
           headers:
@@ -137,6 +171,8 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: The OpenAPI 3.1 description of the API.
           headers:
@@ -146,6 +182,51 @@ paths:
             application/yaml:
               schema:
                 type: string
+
+  /login:
+    post:
+      tags: [auth]
+      summary: Log in as a configured client; answers a JWT to send as a bearer token.
+      description: |
+        SSM v1.6's login. `service_id` is a client's id, `password` is checked against its bcrypt
+        `passwordHash`. The token is a JWT (RFC 7519) signed `ES256` inside the HSM with a P-256
+        key that never leaves the token (`login.keyLabel`), valid for `login.tokenTTL` (15 min by
+        default), with `iss`, `aud`, `sub` (the client id), `iat`, `nbf`, `exp`. An unknown id and a
+        wrong password get the same 401.
+      operationId: login
+      security:
+        - {}
+      parameters:
+        - $ref: '#/components/parameters/RequestID'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/LoginRequest'
+            example: {service_id: udm, password: correct horse battery staple}
+      responses:
+        '200':
+          description: Logged in.
+          headers:
+            X-Request-ID:
+              $ref: '#/components/headers/RequestID'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/LoginResponse'
+        '400':
+          $ref: '#/components/responses/BadRequest'
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '429':
+          $ref: '#/components/responses/RateLimited'
+        '502':
+          $ref: '#/components/responses/HSMError'
+        '503':
+          $ref: '#/components/responses/Unavailable'
 
   /encrypt:
     $ref: '#/components/pathItems/Encrypt'
@@ -202,6 +283,12 @@ paths:
       parameters:
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: The key names, sorted.
           headers:
@@ -234,6 +321,12 @@ paths:
               $ref: '#/components/schemas/V1CreateKeyRequest'
             example: {type: aes256-gcm}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '201':
           $ref: '#/components/responses/V1Key'
         '400':
@@ -250,6 +343,12 @@ paths:
       tags: [v1]
       summary: Describe a key (never key material); asymmetric keys with a PEM public key per version.
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Key'
         '400':
@@ -264,6 +363,12 @@ paths:
       tags: [v1]
       summary: Delete a key and every version, when its configuration allows deletion.
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '204':
           description: Deleted.
           headers:
@@ -287,6 +392,12 @@ paths:
         - $ref: '#/components/parameters/V1KeyName'
         - $ref: '#/components/parameters/RequestID'
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Key'
         '400':
@@ -315,6 +426,12 @@ paths:
               $ref: '#/components/schemas/V1KeyConfigRequest'
             example: {min_decryption_version: 2, deletion_allowed: false}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Key'
         '400':
@@ -349,6 +466,12 @@ paths:
               $ref: '#/components/schemas/V1EncryptRequest'
             example: {plaintext: aGVsbG8gd29ybGQ=, associated_data: Y3VzdG9tZXItNDI=}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Result'
         '400':
@@ -376,6 +499,12 @@ paths:
               $ref: '#/components/schemas/V1DecryptRequest'
             example: {ciphertext: 'ssm:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', associated_data: Y3VzdG9tZXItNDI=}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Result'
         '400':
@@ -403,6 +532,12 @@ paths:
               $ref: '#/components/schemas/V1DecryptRequest'
             example: {ciphertext: 'ssm:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=='}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Result'
         '400':
@@ -440,6 +575,12 @@ paths:
               $ref: '#/components/schemas/V1DataKeyRequest'
             example: {bits: 256}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           description: The data key.
           headers:
@@ -473,6 +614,12 @@ paths:
       tags: [v1]
       summary: Random bytes from the HSM's generator (base64).
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Random'
         '400':
@@ -485,6 +632,12 @@ paths:
       tags: [v1]
       summary: Random bytes from the HSM's generator (base64); any body is ignored.
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Random'
         '400':
@@ -514,6 +667,12 @@ paths:
               $ref: '#/components/schemas/V1SignRequest'
             example: {input: aGVsbG8=, hash_algorithm: sha2-256}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Result'
         '400':
@@ -542,6 +701,12 @@ paths:
               $ref: '#/components/schemas/V1VerifyRequest'
             example: {input: aGVsbG8=, signature: 'ssm:v1:AAAA'}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Result'
         '400':
@@ -569,6 +734,12 @@ paths:
               $ref: '#/components/schemas/V1HMACRequest'
             example: {input: aGVsbG8=}
       responses:
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '403':
+          $ref: '#/components/responses/Forbidden'
+        '429':
+          $ref: '#/components/responses/RateLimited'
         '200':
           $ref: '#/components/responses/V1Result'
         '400':
@@ -583,6 +754,14 @@ paths:
           $ref: '#/components/responses/Unavailable'
 
 components:
+  securitySchemes:
+    bearer:
+      type: http
+      scheme: bearer
+      description: A client's token (ssm stores only its SHA-256), or a JWT from `POST /login`.
+    mutualTLS:
+      type: mutualTLS
+      description: A TLS client certificate from `tls.clientCA` whose CN or a SAN is a client's `mtlsIdentity`.
   pathItems:
     Encrypt:
       post:
@@ -598,6 +777,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/Encrypt'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             $ref: '#/components/responses/Encrypted'
           '400':
@@ -623,6 +808,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/Encrypt'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             $ref: '#/components/responses/Encrypted'
           '400':
@@ -658,6 +849,12 @@ components:
                 id: 1
                 encryption_algorithm: 1
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The plaintext.
             headers:
@@ -692,6 +889,12 @@ components:
                 $ref: '#/components/schemas/EncryptGCMRequest'
               example: {key_label: KEY_ENCRYPTION_AES256, plain: 68656c6c6f, aad: '75736572'}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The ciphertext, IV, tag and key id.
             headers:
@@ -732,6 +935,12 @@ components:
                 id: 1
                 aad: '75736572'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The plaintext.
             headers:
@@ -773,6 +982,12 @@ components:
                         enum: [128, 192, 256, null]
               example: {bits: 256}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Generated'
           '400':
@@ -804,6 +1019,12 @@ components:
                         enum: [64, null]
               example: {key_label: legacy-des}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Generated'
           '400':
@@ -835,6 +1056,12 @@ components:
                         enum: [192, null]
               example: {id: 5}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Generated'
           '400':
@@ -864,6 +1091,12 @@ components:
                 $ref: '#/components/schemas/StoreKeyRequest'
               example: {key_label: partner, id: 1, key_value: 000102030405060708090a0b0c0d0e0f, key_type: AES}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '201':
             $ref: '#/components/responses/Stored'
           '400':
@@ -897,6 +1130,12 @@ components:
                         $ref: '#/components/schemas/KeyID'
               example: {key_label: partner, id: 1, key_value: 0f0e0d0c0b0a09080706050403020100, key_type: AES}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             $ref: '#/components/responses/Stored'
           '400':
@@ -918,6 +1157,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/LabelAndID'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The key is gone.
             headers:
@@ -951,6 +1196,12 @@ components:
                 $ref: '#/components/schemas/LabelRequest'
               example: {key_label: KEY_ENCRYPTION_AES256}
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The label's keys (never their values).
             headers:
@@ -979,6 +1230,12 @@ components:
         requestBody:
           $ref: '#/components/requestBodies/LabelAndID'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The key (never its value).
             headers:
@@ -1006,6 +1263,12 @@ components:
         parameters:
           - $ref: '#/components/parameters/RequestID'
         responses:
+          '401':
+            $ref: '#/components/responses/Unauthorized'
+          '403':
+            $ref: '#/components/responses/Forbidden'
+          '429':
+            $ref: '#/components/responses/RateLimited'
           '200':
             description: The token's keys by label, each group sorted by id.
             headers:
@@ -1071,6 +1334,40 @@ components:
           example: {key_label: partner, id: 1}
 
   responses:
+    Unauthorized:
+      description: '`UNAUTHORIZED`: clients are configured and the request has no valid credential.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+        WWW-Authenticate:
+          description: '`Bearer realm="ssm"`.'
+          required: true
+          schema:
+            type: string
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    Forbidden:
+      description: '`FORBIDDEN`: the client''s policy does not grant this operation on this key.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+    RateLimited:
+      description: '`RATE_LIMITED`: the client (or anonymous peer) is over `limits.rateLimit`.'
+      headers:
+        X-Request-ID:
+          $ref: '#/components/headers/RequestID'
+        Retry-After:
+          $ref: '#/components/headers/RetryAfter'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
     V1Key:
       description: The key's description.
       headers:
@@ -1255,6 +1552,29 @@ components:
             instance: /encrypt-pool
 
   schemas:
+    LoginRequest:
+      type: object
+      required: [service_id, password]
+      properties:
+        service_id:
+          type: string
+          description: The client's id.
+        password:
+          type: string
+          description: Its password (checked against the bcrypt hash; never stored or logged).
+    LoginResponse:
+      type: object
+      required: [token, message, expires_in]
+      properties:
+        token:
+          type: string
+          description: 'The JWT: base64url header, claims and ES256 signature, dot-separated.'
+          pattern: '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
+        message:
+          type: string
+        expires_in:
+          type: integer
+          description: Seconds until `exp`.
     Hex:
       type: string
       pattern: '^([0-9a-fA-F]{2})*$'

@@ -15,24 +15,29 @@ struct CryptoController {
     let bodyLimit: Int
 
     func addRoutes(to table: RouteRegistrar) {
-        table.add(.post, .rootAndCrypto("/encrypt")) { request, _ in
-            try await encrypt(request, source: .perRequest)
+        table.add(.post, .rootAndCrypto("/encrypt"), .bodyKey(.encrypt)) { request, context in
+            try await encrypt(request, context, source: .perRequest)
         }
-        table.add(.post, .rootAndCrypto("/encrypt-pool")) { request, _ in
-            try await encrypt(request, source: .pool)
+        table.add(.post, .rootAndCrypto("/encrypt-pool"), .bodyKey(.encrypt)) { request, context in
+            try await encrypt(request, context, source: .pool)
         }
-        table.add(.post, .rootAndCrypto("/decrypt")) { request, _ in try await decrypt(request) }
-        table.add(.post, .rootAndCrypto("/encrypt-aes-gcm")) { request, _ in try await encryptGCM(request) }
-        table.add(.post, .rootAndCrypto("/decrypt-aes-gcm")) { request, _ in try await decryptGCM(request) }
+        table.add(.post, .rootAndCrypto("/decrypt"), .bodyKey(.decrypt)) { request, context in try await decrypt(request, context) }
+        table.add(.post, .rootAndCrypto("/encrypt-aes-gcm"), .bodyKey(.encrypt)) { request, context in
+            try await encryptGCM(request, context)
+        }
+        table.add(.post, .rootAndCrypto("/decrypt-aes-gcm"), .bodyKey(.decrypt)) { request, context in
+            try await decryptGCM(request, context)
+        }
     }
 
-    private func encrypt(_ request: Request, source: KeyService.SessionSource) async throws -> Response {
+    private func encrypt(_ request: Request, _ context: SSMRequestContext, source: KeyService.SessionSource) async throws -> Response {
         let body = try await JSONBody.decodeFlat(EncryptRequest.self, from: request, limit: bodyLimit)
-        let label = try RequestValidation.label(body.keyLabel)
+        let label = try context.authorizedLabel(body.keyLabel)
         let algorithm = try RequestValidation.algorithm(body.encryptionAlgorithm)
         var plain = try RequestValidation.hex(body.plain, field: "plain")
         defer { plain.zeroize() }
         let sealed = try await keys.encrypt(label: label, algorithm: algorithm, plaintext: plain, source: source)
+        context.note.setKeyID(sealed.keyID.rawValue)
         let now = Timestamp.now()
         return JSONBody.written(
             EncryptResponse(
@@ -41,11 +46,12 @@ struct CryptoController {
             capacity: 160 + 2 * (sealed.ciphertext.count + 16))
     }
 
-    private func decrypt(_ request: Request) async throws -> Response {
+    private func decrypt(_ request: Request, _ context: SSMRequestContext) async throws -> Response {
         let body = try await JSONBody.decodeFlat(DecryptRequest.self, from: request, limit: bodyLimit)
-        let label = try RequestValidation.label(body.keyLabel)
+        let label = try context.authorizedLabel(body.keyLabel)
         let algorithm = try RequestValidation.algorithm(body.encryptionAlgorithm)
         let id = try RequestValidation.keyID(body.id)
+        context.note.setKeyID(id.rawValue)
         var cipher = try RequestValidation.hex(body.cipher, field: "cipher")
         let iv = try RequestValidation.hex(body.iv, field: "iv")
         var tag: [UInt8]?
@@ -62,14 +68,15 @@ struct CryptoController {
         return JSONBody.written(DecryptResponse(plain: HexBytes(plain)), capacity: 16 + 2 * plain.count)
     }
 
-    private func encryptGCM(_ request: Request) async throws -> Response {
+    private func encryptGCM(_ request: Request, _ context: SSMRequestContext) async throws -> Response {
         let body = try await JSONBody.decodeFlat(EncryptGCMRequest.self, from: request, limit: bodyLimit)
-        let label = try RequestValidation.label(body.keyLabel)
+        let label = try context.authorizedLabel(body.keyLabel)
         var plain = try RequestValidation.hex(body.plain, field: "plain")
         defer { plain.zeroize() }
         guard !plain.isEmpty else { throw Problem.invalidRequest("'plain' must not be empty") }
         let aad = try body.aad.map { try RequestValidation.hex($0, field: "aad") } ?? []
         let sealed = try await keys.encrypt(label: label, algorithm: .aes256GCM, plaintext: plain, aad: aad)
+        context.note.setKeyID(sealed.keyID.rawValue)
         let now = Timestamp.now()
         return JSONBody.written(
             EncryptGCMResponse(
@@ -78,10 +85,11 @@ struct CryptoController {
             capacity: 200 + 2 * sealed.ciphertext.count)
     }
 
-    private func decryptGCM(_ request: Request) async throws -> Response {
+    private func decryptGCM(_ request: Request, _ context: SSMRequestContext) async throws -> Response {
         let body = try await JSONBody.decodeFlat(DecryptGCMRequest.self, from: request, limit: bodyLimit)
-        let label = try RequestValidation.label(body.keyLabel)
+        let label = try context.authorizedLabel(body.keyLabel)
         let id = try RequestValidation.keyID(body.id)
+        context.note.setKeyID(id.rawValue)
         let cipher = try RequestValidation.hex(body.cipher, field: "cipher")
         let iv = try RequestValidation.hex(body.iv, field: "iv")
         let tag = try RequestValidation.hex(body.tag, field: "tag")

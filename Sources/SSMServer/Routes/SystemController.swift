@@ -20,17 +20,17 @@ struct SystemController {
     }
 
     func addRoutes(to table: RouteRegistrar) {
-        table.add(.get, ["/health-check"]) { _, _ in
+        table.add(.get, ["/health-check"], .open) { _, _ in
             JSONBody.written(Status(status: "OK", message: "ssm is running"))
         }
-        table.add(.get, ["/ready"]) { _, _ in
+        table.add(.get, ["/ready"], .open) { _, _ in
             guard await hsm.isReady() else {
                 throw Problem(
                     .serviceUnavailable, "NOT_READY", "the HSM session is not logged in", headers: [.retryAfter: "5"])
             }
             return JSONBody.written(Status(status: "READY", message: "logged in to token '\(hsm.token.label)'"))
         }
-        table.add(.get, ["/pool/stats"]) { _, _ in
+        table.add(.get, ["/pool/stats"], .global(.stats)) { _, _ in
             try JSONBody.response(PoolStatsResponse(hsm.statistics(), circuit: hsm.circuit()))
         }
     }

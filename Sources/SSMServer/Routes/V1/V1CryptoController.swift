@@ -9,7 +9,7 @@ struct V1CryptoController {
     let bodyLimit: Int
 
     func addRoutes(to table: RouteRegistrar) {
-        table.add(.post, ["/v1/encrypt/{name}"]) { request, context in
+        table.add(.post, ["/v1/encrypt/{name}"], .pathKey(.encrypt, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1Request.self, from: request, limit: bodyLimit)
             return try await V1Support.respond(
@@ -27,7 +27,7 @@ struct V1CryptoController {
                 run: { try await transit.encrypt(name: name, items: $0) },
                 present: { V1Result(ciphertext: $0.ciphertext, keyVersion: $0.version) })
         }
-        table.add(.post, ["/v1/decrypt/{name}"]) { request, context in
+        table.add(.post, ["/v1/decrypt/{name}"], .pathKey(.decrypt, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1Request.self, from: request, limit: bodyLimit)
             return try await V1Support.respond(
@@ -35,7 +35,7 @@ struct V1CryptoController {
                 run: { try await transit.decrypt(name: name, items: $0) },
                 present: { V1Result(plaintext: Data($0).base64EncodedString()) })
         }
-        table.add(.post, ["/v1/rewrap/{name}"]) { request, context in
+        table.add(.post, ["/v1/rewrap/{name}"], .pathKey(.rewrap, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1Request.self, from: request, limit: bodyLimit)
             return try await V1Support.respond(
@@ -43,7 +43,7 @@ struct V1CryptoController {
                 run: { try await transit.rewrap(name: name, items: $0) },
                 present: { V1Result(ciphertext: $0.ciphertext, keyVersion: $0.version) })
         }
-        table.add(.post, ["/v1/datakey/{kind}/{name}"]) { request, context in
+        table.add(.post, ["/v1/datakey/{kind}/{name}"], .pathKey(.datakey, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let kind = context.parameters.get("kind") ?? ""
             guard kind == "plaintext" || kind == "wrapped" else {
@@ -59,7 +59,7 @@ struct V1CryptoController {
                     keyVersion: key.version))
         }
         for method in [HTTPRequest.Method.get, .post] {
-            table.add(method, ["/v1/random/{bytes}"]) { _, context in
+            table.add(method, ["/v1/random/{bytes}"], .global(.random)) { _, context in
                 guard let text = context.parameters.get("bytes"), text.count <= 6, let count = Int(text) else {
                     throw TransitError.invalidArgument(
                         "the byte count must be a number between 1 and \(TransitLimits.maxRandomBytes)")

@@ -7,10 +7,11 @@ struct V1KeysController {
     let bodyLimit: Int
 
     func addRoutes(to table: RouteRegistrar) {
-        table.add(.get, ["/v1/keys"]) { _, _ in
-            try JSONBody.response(V1KeyListResponse(keys: try await transit.list()))
+        table.add(.get, ["/v1/keys"], .global(.list)) { _, context in
+            // A client sees the names its policy lets it list.
+            try JSONBody.response(V1KeyListResponse(keys: try await transit.list().filter { context.mayList($0) }))
         }
-        table.add(.post, ["/v1/keys/{name}"]) { request, context in
+        table.add(.post, ["/v1/keys/{name}"], .pathKey(.generate, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(
                 V1CreateKeyRequest.self, from: request, limit: bodyLimit, emptyAs: .empty)
@@ -22,17 +23,17 @@ struct V1KeysController {
             let key = try await transit.create(name: name, type: type)
             return try JSONBody.response(V1KeyResponse(key), status: .created)
         }
-        table.add(.get, ["/v1/keys/{name}"]) { _, context in
+        table.add(.get, ["/v1/keys/{name}"], .pathKey(.list, parameter: "name")) { _, context in
             try JSONBody.response(V1KeyResponse(try await transit.describe(name: try V1Support.name(context))))
         }
-        table.add(.delete, ["/v1/keys/{name}"]) { _, context in
+        table.add(.delete, ["/v1/keys/{name}"], .pathKey(.delete, parameter: "name")) { _, context in
             try await transit.delete(name: try V1Support.name(context))
             return Response(status: .noContent)
         }
-        table.add(.post, ["/v1/keys/{name}/rotate"]) { _, context in
+        table.add(.post, ["/v1/keys/{name}/rotate"], .pathKey(.generate, parameter: "name")) { _, context in
             try JSONBody.response(V1KeyResponse(try await transit.rotate(name: try V1Support.name(context))))
         }
-        table.add(.put, ["/v1/keys/{name}/config"]) { request, context in
+        table.add(.put, ["/v1/keys/{name}/config"], .pathKey(.admin, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1KeyConfigRequest.self, from: request, limit: bodyLimit)
             let key = try await transit.configure(

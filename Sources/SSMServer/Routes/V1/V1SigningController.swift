@@ -8,7 +8,7 @@ struct V1SigningController {
     let bodyLimit: Int
 
     func addRoutes(to table: RouteRegistrar) {
-        table.add(.post, ["/v1/sign/{name}"]) { request, context in
+        table.add(.post, ["/v1/sign/{name}"], .pathKey(.sign, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1Request.self, from: request, limit: bodyLimit)
             let options = try V1Support.signatureOptions(body)
@@ -17,7 +17,7 @@ struct V1SigningController {
                 run: { try await transit.sign(name: name, items: $0, options: options) },
                 present: { V1Result(signature: $0.ciphertext, keyVersion: $0.version) })
         }
-        table.add(.post, ["/v1/hmac/{name}"]) { request, context in
+        table.add(.post, ["/v1/hmac/{name}"], .pathKey(.hmac, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1Request.self, from: request, limit: bodyLimit)
             let hash = try V1Support.hash(body.algorithm ?? body.hashAlgorithm)
@@ -26,7 +26,7 @@ struct V1SigningController {
                 run: { try await transit.hmac(name: name, items: $0, hash: hash) },
                 present: { V1Result(hmac: $0.ciphertext, keyVersion: $0.version) })
         }
-        table.add(.post, ["/v1/verify/{name}"]) { request, context in
+        table.add(.post, ["/v1/verify/{name}"], .pathKey(.verify, parameter: "name")) { request, context in
             let name = try V1Support.name(context)
             let body = try await JSONBody.decode(V1Request.self, from: request, limit: bodyLimit)
             let items = body.batchInput ?? [body.item]

@@ -1,0 +1,42 @@
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+
+/// Making the credentials that go into `clients:` (`ssm clients token`, `ssm clients hash-password`).
+public enum Credentials {
+    /// A new random bearer token (32 bytes, base64url) and the SHA-256 (hex) to configure as
+    /// `tokenSha256`. Only the hash is stored by ssm.
+    public static func newToken() -> (token: String, sha256: String) {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let token = Base64URL.encode(bytes)
+        return (token, Client.tokenHash(token).map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// The bcrypt hash (salted, cost `cost`) of `password`, for `passwordHash`.
+    public static func hashPassword(_ password: String, cost: UInt8 = 12) -> String {
+        Bcrypt.hash(password, cost: cost)
+    }
+
+    /// Whether `password` matches the bcrypt `hash` (bcrypt's own comparison).
+    static func verifyPassword(_ password: String, hash: String) -> Bool {
+        Bcrypt.verify(password, hash: hash)
+    }
+}
+
+/// base64url without padding (RFC 4648 §5), as JWTs use it.
+enum Base64URL {
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        guard text.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "=") })
+        else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64.append("=") }
+        return Data(base64Encoded: base64).map { [UInt8]($0) }
+    }
+}

@@ -1,0 +1,30 @@
+/// What a request does, as named in client policies (`policy: - operations: [encrypt]`).
+public enum Operation: String, Sendable, CaseIterable, Codable {
+    case encrypt, decrypt, generate, store, delete, list, stats, admin
+    /// Operations of the `/v1` routes.
+    case sign, verify, hmac, rewrap, datakey, random
+}
+
+/// How a route is authorized when clients are configured. Every route is registered with
+/// one (``RouteRegistrar/add(_:_:_:_:)``), so a route cannot be added unclassified.
+public enum RouteAccess: Sendable, Equatable {
+    /// No credential needed (`/health-check`, `/ready`, `/login`, `/openapi.yaml`).
+    case open
+    /// The operation on no particular key (`/pool/stats`, `/metrics`, listing every key):
+    /// allowed when any rule of the client's policy grants it.
+    case global(Operation)
+    /// The operation on the key label named in the JSON body: the handler authorizes it
+    /// with ``SSMRequestContext/authorizedLabel(_:)`` once the label is read.
+    case bodyKey(Operation)
+    /// The operation on the key named by a path parameter (`/v1/encrypt/{name}`): checked
+    /// by the middleware before the handler runs.
+    case pathKey(Operation, parameter: String)
+
+    /// The operation, if any.
+    public var operation: Operation? {
+        switch self {
+        case .open: nil
+        case .global(let operation), .bodyKey(let operation), .pathKey(let operation, _): operation
+        }
+    }
+}

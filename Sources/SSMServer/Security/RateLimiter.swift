@@ -1,0 +1,46 @@
+import Synchronization
+
+/// A token bucket per key (client id, or peer address for anonymous callers): `burst`
+/// requests at once, refilled at `rate` per second.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    private let rate: Double
+    private let burst: Double
+    private let buckets = Mutex([String: Bucket]())
+    private static let maximumKeys = 10_000
+
+    /// A limiter, or nil when `settings` set no limit.
+    init?(_ settings: RateLimitSettings) {
+        guard settings.requestsPerSecond > 0 else { return nil }
+        rate = settings.requestsPerSecond
+        burst = Double(max(settings.burst, 1))
+    }
+
+    /// Takes a token from `key`'s bucket: nil when there was one, else the whole seconds to
+    /// wait for the next (for `Retry-After`).
+    func take(_ key: String, now: ContinuousClock.Instant = .now) -> Int? {
+        buckets.withLock { buckets in
+            var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
+            let elapsed = now - bucket.updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(burst, bucket.tokens + seconds * rate)
+            bucket.updated = now
+            defer {
+                if buckets.count >= Self.maximumKeys && buckets[key] == nil {
+                    // Forget the callers whose buckets are full: they would start full anyway.
+                    buckets = buckets.filter { $0.value.tokens + 1 < burst }
+                }
+                buckets[key] = bucket
+            }
+            guard bucket.tokens >= 1 else {
+                return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
+            }
+            bucket.tokens -= 1
+            return nil
+        }
+    }
+}

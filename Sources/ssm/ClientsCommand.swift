@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import SSMServer
+
+/// `ssm clients token` and `ssm clients hash-password`: the credentials of `clients:`.
+struct ClientsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clients",
+        abstract: "Make client credentials for the configuration's clients: list.",
+        subcommands: [Token.self, HashPassword.self]
+    )
+
+    /// `ssm clients token`: a new bearer token and its hash.
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a new random bearer token and the tokenSha256 to configure (only the hash is stored).")
+
+        func run() async throws {
+            let (token, hash) = Credentials.newToken()
+            print("token: \(token)")
+            print("tokenSha256: \(hash)")
+        }
+    }
+
+    /// `ssm clients hash-password`: bcrypt of a password read from standard input.
+    struct HashPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hash-password",
+            abstract: "Read a password from standard input and print its bcrypt hash for passwordHash.")
+
+        @Option(help: "bcrypt cost (4-31).")
+        var cost: UInt8 = 12
+
+        func run() async throws {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                FileHandle.standardError.write(Data("ssm: no password on standard input\n".utf8))
+                throw ExitCode(64)
+            }
+            guard (4...31).contains(cost) else { throw ValidationError("--cost must be between 4 and 31") }
+            print(Credentials.hashPassword(line, cost: cost))
+        }
+    }
+}
