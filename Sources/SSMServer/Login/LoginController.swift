@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOPosix
 
 /// `POST /login {service_id, password}` → `{token, message}` (SSM v1.6's contract): a JWT for
 /// the client `service_id` when `password` matches its bcrypt `passwordHash`.
@@ -41,7 +42,10 @@ struct LoginController {
             guard let jwt else { throw Problem.unauthorized("no client can log in (no passwordHash configured)") }
             let client = clients.client(id: body.serviceID)
             let hash = client?.passwordHash ?? Self.decoy
-            let matches = Credentials.verifyPassword(body.password, hash: hash)
+            // bcrypt takes a fraction of a second of CPU on purpose: on NIO's blocking pool, never
+            // on the concurrency pool that serves every other request (two threads on two cores).
+            let password = body.password
+            let matches = try await NIOThreadPool.singleton.runIfActive { Credentials.verifyPassword(password, hash: hash) }
             guard let client, client.passwordHash != nil, matches else {
                 throw Problem.unauthorized("unknown service_id or wrong password")
             }
