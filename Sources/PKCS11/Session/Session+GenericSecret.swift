@@ -9,20 +9,9 @@ extension Session {
         guard (16...512).contains(lengthBytes) else {
             throw PKCS11Error.invalidArgument("generic secret keys have 16…512 bytes, not \(lengthBytes)")
         }
-        var template = AttributeTemplate()
-        template.append(CKA_CLASS, .ulong(UInt(CKO_SECRET_KEY)))
-        template.append(CKA_KEY_TYPE, .ulong(UInt(CKK_GENERIC_SECRET)))
-        template.append(CKA_TOKEN, .bool(true))
-        template.append(CKA_PRIVATE, .bool(true))
-        template.append(CKA_SENSITIVE, .bool(true))
-        template.append(CKA_EXTRACTABLE, .bool(false))
-        template.append(CKA_LABEL, label)
-        template.append(CKA_ID, .bytes(id.bytes))
+        var template = Self.secretKeyTemplate(
+            keyType: UInt(CKK_GENERIC_SECRET), label: label, id: id, usage: [.sign, .verify])
         template.append(CKA_VALUE_LEN, .ulong(UInt(lengthBytes)))
-        let usage: KeyUsage = [.sign, .verify]
-        for (flag, attribute) in KeyUsage.attributes {
-            template.append(attribute, .bool(usage.contains(flag)))
-        }
         var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_GENERIC_SECRET_KEY_GEN), pParameter: nil, ulParameterLen: 0)
         var key: CK_OBJECT_HANDLE = 0
         try handle.module.serializingObjectStore { () throws(PKCS11Error) in

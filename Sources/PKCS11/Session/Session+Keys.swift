@@ -57,9 +57,15 @@ extension Session {
 
     /// SSM's secret key template, without `CKA_VALUE`/`CKA_VALUE_LEN`.
     static func keyTemplate(_ type: SecretKeyType, label: String, id: KeyID, usage: KeyUsage) -> AttributeTemplate {
+        secretKeyTemplate(keyType: type.keyType.rawValue, label: label, id: id, usage: usage)
+    }
+
+    /// A token secret key (`CKK_*` `keyType`): private, sensitive, not extractable, labelled,
+    /// with exactly the usages of `usage`.
+    static func secretKeyTemplate(keyType: UInt, label: String, id: KeyID, usage: KeyUsage) -> AttributeTemplate {
         var template = AttributeTemplate()
         template.append(CKA_CLASS, .ulong(UInt(CKO_SECRET_KEY)))
-        template.append(CKA_KEY_TYPE, .ulong(type.keyType.rawValue))
+        template.append(CKA_KEY_TYPE, .ulong(keyType))
         template.append(CKA_TOKEN, .bool(true))
         template.append(CKA_PRIVATE, .bool(true))
         template.append(CKA_SENSITIVE, .bool(true))
