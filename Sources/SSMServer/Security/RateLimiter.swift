@@ -31,8 +31,15 @@ final class RateLimiter: Sendable {
             bucket.updated = now
             defer {
                 if buckets.count >= Self.maximumKeys && buckets[key] == nil {
-                    // Forget the callers whose buckets are full: they would start full anyway.
-                    buckets = buckets.filter { $0.value.tokens + 1 < burst }
+                    // Forget the callers whose buckets have refilled by now: they would start
+                    // full anyway. (Without the refill, drained but idle callers would stay
+                    // forever and every new caller would filter the whole map again.)
+                    let rate = self.rate, burst = self.burst
+                    buckets = buckets.filter { _, bucket in
+                        let idle = now - bucket.updated
+                        let seconds = Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
+                        return bucket.tokens + seconds * rate + 1 < burst
+                    }
                 }
                 buckets[key] = bucket
             }
