@@ -31,13 +31,7 @@ struct ConfigCommand: AsyncParsableCommand {
         var connect = false
 
         func run() async throws {
-            var configuration: AppConfiguration
-            do {
-                configuration = try await AppConfiguration.load(path: config)
-            } catch let error as ConfigurationError {
-                FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
-                throw ExitCode(78)  // EX_CONFIG
-            }
+            var configuration = try await loadConfiguration(path: config)
             defer { configuration.hsm.pin.zeroize() }
             for (key, value) in configuration.effectiveSettings {
                 print("\(key): \(value)")

@@ -84,13 +84,7 @@ func parseKeyType(_ name: String) throws -> SecretKeyType {
 
 /// Connects with the configuration at `config`, runs `body`, and always disconnects.
 func withKeyService(config: String?, _ body: (KeyService) async throws -> Void) async throws {
-    var configuration: AppConfiguration
-    do {
-        configuration = try await AppConfiguration.load(path: config)
-    } catch let error as ConfigurationError {
-        FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
-        throw ExitCode(78)
-    }
+    var configuration = try await loadConfiguration(path: config)
     configuration.hsm.pool.minSize = 0
     let logger = Logger(label: "ssm", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm: HSM

@@ -23,13 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        var configuration: AppConfiguration
-        do {
-            configuration = try await AppConfiguration.load(path: config)
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
+        var configuration = try await loadConfiguration(path: config)
         let logLevel = LogLevelControl(configuration.logLevel)
         let format = configuration.logFormat
         LoggingSystem.bootstrap { label in logLevel.wrap(format.makeHandler(label: label, level: .trace)) }
