@@ -23,14 +23,8 @@ pin=Api-Test-Pin-7431
 
 passed=0
 failed=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: expected '$2', got '$3'" >&2
-  fi
-}
+# shellcheck source=scripts/lib/check.sh
+. scripts/lib/check.sh
 finish() {
   echo "api-test: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -41,14 +41,8 @@ fi
 
 passed=0
 failed=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: expected '$2', got '$3'" >&2
-  fi
-}
+# shellcheck source=scripts/lib/check.sh
+. scripts/lib/check.sh
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 post() { curl -s -X POST "$base$1" -H 'Content-Type: application/json' -d "$2"; }

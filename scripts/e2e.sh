@@ -33,14 +33,8 @@ export FAULTY_PKCS11_TARGET=/usr/lib/softhsm/libsofthsm2.so FAULTY_PKCS11_CONTRO
 
 passed=0
 failed=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: expected '$2', got '$3'" >&2
-  fi
-}
+# shellcheck source=scripts/lib/check.sh
+. scripts/lib/check.sh
 # call METHOD PATH [BODY] -> sets $status, $body (file), $headers (file)
 call() {
   local args=(-s -o "$work/body" -D "$work/headers" -w '%{http_code}' -X "$1" "$base$2")

@@ -56,11 +56,8 @@ if [ "$status" -ne 0 ]; then
   cat "$work/run/ssm.log" >&2 2>/dev/null
 fi
 
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL: $1: expected '$2', got '$3'" >&2
-  fi
-}
+# shellcheck source=scripts/lib/check.sh
+. scripts/lib/check.sh  # keeps the counts read above
 run="$work/run"
 token=$(sed -n 's/^token: //p' "$run/webconsole.token" 2>/dev/null)
 check "a token was made" true "$([ -n "$token" ] && echo true || echo false)"

@@ -43,14 +43,8 @@ for _ in $(seq 1 50); do inside 'systemctl is-system-running' 2>/dev/null | grep
 
 passed=0
 failed=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $1: expected '$2', got '$3'" >&2
-  fi
-}
+# shellcheck source=scripts/lib/check.sh
+. scripts/lib/check.sh
 show() { inside "systemctl show ssm -p $1 --value"; }
 
 inside 'cd /src && scripts/install.sh --binary /opt/ssm-under-test/ssm --init-token' >"$work/install.log" 2>&1
