@@ -21,6 +21,8 @@ swift test --skip-build --filter ResilienceTests
 # another suite past its hang detectors.
 swift test --skip-build --filter SSMBenchTests
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
+scripts/identity-test.sh "$(swift build --show-bin-path)/ssm"   # three replicas on one token: no key identity twice
+scripts/upgrade-test.sh "$(swift build --show-bin-path)/ssm"    # a token made by the ssm of 2026-11-29 keeps working
 scripts/security-test.sh "$(swift build --show-bin-path)/ssm"   # the README's "Securing ssm", command by command
 scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
 scripts/check-ops.sh "$(swift build --show-bin-path)/ssm"

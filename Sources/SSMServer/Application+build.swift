@@ -33,7 +33,7 @@ public func buildApplication(
     // Login JWTs only when a client can log in: the signing key is created in the token then.
     let jwt =
         security.clients.clients.contains { $0.passwordHash != nil }
-        ? try await JWTService(hsm: hsm, settings: security.login, logger: logger) : nil
+        ? try await JWTService(keys: InternalKeys(store: keys.store), settings: security.login, logger: logger) : nil
     let router = buildRouter(
         hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch,
         security: security, audit: audit, jwt: jwt)
@@ -131,7 +131,7 @@ func addRoutes(
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
-    let transit = TransitService(keys: keys, maxBatch: v1MaxBatch)
+    let transit = TransitService(store: keys.store, maxBatch: v1MaxBatch)
     V1KeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
     V1CryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
     V1SigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)

@@ -27,7 +27,8 @@ struct LoginTests {
     }
 
     static func service(_ hsm: HSM, _ settings: LoginSettings) async throws -> JWTService {
-        try await JWTService(hsm: hsm, settings: settings, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        return try await JWTService(keys: InternalKeys(store: KeyStore(hsm: hsm, logger: logger)), settings: settings, logger: logger)
     }
 
     @Test("login with the right password gives a JWT that is a credential; a wrong password or unknown id 401")

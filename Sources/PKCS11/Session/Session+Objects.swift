@@ -103,3 +103,19 @@ extension Session {
         }
     }
 }
+
+extension Session {
+    /// `C_SetAttributeValue` of `CKA_LABEL` (serialised with object creation and searches).
+    /// Used to move an object made by an earlier ssm under its current label.
+    public func setLabel(of object: ObjectHandle, to label: String) throws(PKCS11Error) {
+        var template = AttributeTemplate()
+        template.append(CKA_LABEL, label)
+        try handle.module.serializingObjectStore { () throws(PKCS11Error) in
+            try template.withUnsafeAttributes { (attributes, count) throws(PKCS11Error) in
+                try call("C_SetAttributeValue", \.C_SetAttributeValue) {
+                    $0($1, CK_OBJECT_HANDLE(object.rawValue), attributes, count)
+                }
+            }
+        }
+    }
+}

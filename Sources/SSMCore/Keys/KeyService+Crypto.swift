@@ -30,6 +30,7 @@ extension KeyService {
         label: String, algorithm: EncryptionAlgorithm, plaintext: [UInt8], aad: [UInt8] = [],
         source: SessionSource = .pool
     ) async throws -> Sealed {
+        try KeyLabel.validateSSM(label)
         let family = algorithm.family
         let iv = Self.randomIV(count: family.ivLength)
         let cache = source == .pool ? self.cache : nil
@@ -63,6 +64,7 @@ extension KeyService {
         label: String, id: KeyID, algorithm: EncryptionAlgorithm, ciphertext: [UInt8], iv: [UInt8],
         tag: [UInt8]? = nil, aad: [UInt8] = []
     ) async throws -> [UInt8] {
+        try KeyLabel.validateSSM(label)
         let family = algorithm.family
         guard iv.count == family.ivLength else {
             throw KeyServiceError.invalidIV(expected: family.ivLength, actual: iv.count)

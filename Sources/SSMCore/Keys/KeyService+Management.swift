@@ -7,6 +7,7 @@ extension KeyService {
     /// - Parameter id: the key's id, or nil for the label's highest id + 1.
     /// - Throws: ``KeyServiceError/keyExists(label:id:)`` when the id is taken.
     public func generate(_ type: SecretKeyType, label: String, id: KeyID?) async throws -> KeyInfo {
+        try KeyLabel.validateSSM(label)
         let key = try await create(.generate, label: label, id: id) { session, id in
             try session.generateKey(type, label: label, id: id)
         }
@@ -18,6 +19,7 @@ extension KeyService {
     ///
     /// - Parameter id: the key's id, or nil for the label's highest id + 1.
     public func importKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID?) async throws -> KeyInfo {
+        try KeyLabel.validateSSM(label)
         try Self.checkKeyValue(value, type: type)
         let key = try await create(.import, label: label, id: id) { session, id in
             try session.importKey(type, value: value, label: label, id: id)
@@ -29,11 +31,12 @@ extension KeyService {
     /// Replaces the value of key `id` of `label`: the new object is created first and the
     /// old one destroyed only once that succeeded, so a failure never loses the key.
     public func replaceKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID) async throws -> KeyInfo {
+        try KeyLabel.validateSSM(label)
         try Self.checkKeyValue(value, type: type)
         let key = try await mutate(.replace, label: label) { session in
             let old = try session.findSecretKeys(label: label, id: id)
             guard !old.isEmpty else {
-                try Self.requireLogin(session)
+                try KeyStore.requireLogin(session)
                 throw KeyServiceError.keyNotFound(label: label, id: id)
             }
             let handle = try session.importKey(type, value: value, label: label, id: id)
@@ -53,10 +56,11 @@ extension KeyService {
 
     /// Destroys key `id` of `label`. There is no "any key" form: the id is required.
     public func deleteKey(label: String, id: KeyID) async throws {
+        try KeyLabel.validateSSM(label)
         try await mutate(.delete, label: label) { session in
             let objects = try session.findSecretKeys(label: label, id: id)
             guard !objects.isEmpty else {
-                try Self.requireLogin(session)
+                try KeyStore.requireLogin(session)
                 throw KeyServiceError.keyNotFound(label: label, id: id)
             }
             for object in objects { try session.destroyObject(object) }
@@ -66,14 +70,14 @@ extension KeyService {
 
     /// The keys of `label`, sorted by id, read from the HSM (and refreshing the cache).
     public func keys(label: String) async throws -> [KeyInfo] {
+        try KeyLabel.validateSSM(label)
         let cache = self.cache
-        let keys = try await run(.list) { session in
-            let generation = cache.generation(label: label)
-            let keys = try Self.loadKeys(session, label: label)
-            cache.store(keys, label: label, generation: generation)
+        return try await run(.list) { session in
+            let ticket = cache.ticket()
+            let keys = try Self.loadKeys(session, label: label).sortedByID()
+            if !keys.isEmpty { cache.store(keys, for: LabelBytes(label), ticket: ticket) }
             return keys
         }
-        return keys.sortedByID()
     }
 
     /// Key `id` of `label`.
@@ -84,7 +88,8 @@ extension KeyService {
         return key
     }
 
-    /// Every secret key of the token, grouped by label, each group sorted by id.
+    /// Every SSM key of the token (no versioned or internal key), grouped by label, each
+    /// group sorted by id.
     public func allKeys() async throws -> [String: [KeyInfo]] {
         let keys = try await run(.list) { session in try Self.loadKeys(session, label: nil) }
         return Dictionary(grouping: keys, by: \.label).mapValues { $0.sortedByID() }
@@ -122,17 +127,17 @@ extension KeyService {
         }
     }
 
-    /// Runs a key change on a pooled session, serialised with every other key change,
-    /// and drops the label from the cache afterwards (also when it failed halfway).
+    /// Runs a key change of `label` on a pooled session, alone among this process's changes
+    /// and holding the label's identity claim against other processes on the token
+    /// (``KeyStore/exclusive(_:identity:_:)``), and drops the label from the cache afterwards
+    /// (also when it failed halfway).
     private func mutate<R: Sendable>(
         _ operation: KeyServiceMetrics.Operation, label: String,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         let cache = self.cache
-        return try await mutations.withLock {
-            defer { cache.invalidate(label: label) }
-            return try await run(operation, idempotent: false, body)
-        }
+        defer { cache.invalidate(LabelBytes(label)) }
+        return try await store.exclusive(operation, identity: .ssmKey(label: label), body)
     }
 
     /// A value of the type's length (`SecretKeyType.lengthBytes`), as a 400-class error here

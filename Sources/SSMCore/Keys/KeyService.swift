@@ -10,67 +10,58 @@ import Synchronization
 /// - Key handles are cached per label (``KeyCache``); the cache is dropped for a label
 ///   when this service changes its keys and when the HSM reports a handle invalid, in
 ///   which case the operation is retried once with fresh handles.
-/// - Key creation, replacement and deletion are serialised, so automatic ids are unique.
+/// - Only keys of the SSM namespace (``KeyNamespace/ssm``) are reached: a label with a
+///   reserved prefix is refused, and listings leave other namespaces out.
+/// - Key creation, replacement and deletion of a label are serialised in this process and
+///   claimed across every process sharing the token (``KeyStore/exclusive(_:identity:_:)``),
+///   so an (id, label) pair is never created twice and automatic ids are unique.
 public final class KeyService: Sendable {
-    /// The HSM this service works on.
-    public let hsm: HSM
+    /// The HSM plumbing this service runs on (shared with the other key services).
+    public let store: KeyStore
     let cache: KeyCache
-    let mutations = AsyncMutex()
-    let logger: Logger
-    let metrics: KeyServiceMetrics
+    var logger: Logger { store.logger }
 
-    /// Creates the service over a connected HSM.
+    /// The HSM this service works on.
+    public var hsm: HSM { store.hsm }
+
+    /// Creates the service over `store`.
+    public init(store: KeyStore, keyCacheTTL: Duration = .seconds(60)) {
+        self.store = store
+        let cache = KeyCache(ttl: keyCacheTTL)
+        self.cache = cache
+        store.hsm.onReconnect { cache.invalidateAll() }
+    }
+
+    /// Creates the service over a connected HSM, with a store of its own.
     ///
     /// - Parameter metrics: where the service reports HSM call latency, session waits and
     ///   PKCS#11 errors (nowhere by default).
-    public init(hsm: HSM, keyCacheTTL: Duration = .seconds(60), logger: Logger, metrics: KeyServiceMetrics = .disabled) {
-        self.hsm = hsm
-        let cache = KeyCache(ttl: keyCacheTTL)
-        self.cache = cache
-        self.logger = logger
-        hsm.onReconnect { cache.invalidateAll() }
-        self.metrics = metrics
+    public convenience init(hsm: HSM, keyCacheTTL: Duration = .seconds(60), logger: Logger, metrics: KeyServiceMetrics = .disabled) {
+        self.init(store: KeyStore(hsm: hsm, logger: logger, metrics: metrics), keyCacheTTL: keyCacheTTL)
     }
 
-    /// Runs `body` on a session (pooled, or opened for it with `.perRequest`) and measures
-    /// it: the wait for the session, the time `body` held it, and the PKCS#11 error that
-    /// failed it. Every HSM call of the service goes through here.
+    /// Runs `body` on a session through the store (measured; see ``KeyStore``).
     func run<R: Sendable>(
         _ operation: KeyServiceMetrics.Operation, source: SessionSource = .pool, idempotent: Bool = true,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
-        let metrics = self.metrics
-        let asked = ContinuousClock.now
-        let firstAttempt = FirstAttempt()
-        let measured: @Sendable (borrowing Session) throws -> R = { session in
-            let start = ContinuousClock.now
-            // A retry on another session is not a second wait.
-            if firstAttempt.claim() { metrics.recordWait(source, start - asked) }
-            defer { metrics.recordDuration(operation, ContinuousClock.now - start) }
-            return try body(session)
-        }
-        do {
-            switch source {
-            case .pool: return try await hsm.withSession(idempotent: idempotent, measured)
-            case .perRequest: return try await hsm.withEphemeralSession(measured)
-            }
-        } catch {
-            metrics.recordError(operation, error)
-            throw error
-        }
+        try await store.run(operation, source: source, idempotent: idempotent, body)
     }
 
-    /// Reads every secret key of `label` (all of the token's when nil): handle, id, type,
-    /// size, usage. A key destroyed between the search and the read is left out. Finding
+    /// Reads every SSM-namespace secret key of `label` (all of the token's when nil): handle,
+    /// id, type, size, usage. Keys of other namespaces (versioned, internal) are never
+    /// returned. A key destroyed between the search and the read is left out. Finding
     /// nothing while the token forgot the login throws `CKR_USER_NOT_LOGGED_IN` (see
-    /// ``requireLogin(_:)``).
+    /// ``KeyStore/requireLogin(_:)``).
     static func loadKeys(_ session: borrowing Session, label: String?) throws -> [KeyInfo] {
+        if let label, KeyNamespace.of(label: label) != .ssm { return [] }
         var keys: [KeyInfo] = []
         let handles = try session.findSecretKeys(label: label)
-        if handles.isEmpty { try requireLogin(session) }
+        if handles.isEmpty { try KeyStore.requireLogin(session) }
         for handle in handles {
             do {
-                keys.append(try session.keyInfo(handle))
+                let key = try session.keyInfo(handle)
+                if KeyNamespace.of(label: key.label) == .ssm { keys.append(key) }
             } catch {
                 guard error.errorClass == .objectProblem else { throw error }
             }
@@ -88,26 +79,18 @@ public final class KeyService: Sendable {
             if let id { return keys.last { $0.id == id } }
             return keys.last(where: usable)
         }
-        if let cached = cache?.keys(label: label), let key = pick(cached) {
+        let cacheKey = LabelBytes(label)
+        if let cached = cache?.value(for: cacheKey), let key = pick(cached) {
             return key
         }
-        let generation = cache?.generation(label: label)
-        let keys = try loadKeys(session, label: label)
-        if let cache, let generation { cache.store(keys, label: label, generation: generation) }
-        guard let key = pick(keys.sortedByID()) else {
+        let ticket = cache?.ticket()
+        let keys = try loadKeys(session, label: label).sortedByID()
+        // Unknown labels are not cached: clients choose labels, and misses must not fill memory.
+        if let cache, let ticket, !keys.isEmpty { cache.store(keys, for: cacheKey, ticket: ticket) }
+        guard let key = pick(keys) else {
             throw KeyServiceError.keyNotFound(label: label, id: id)
         }
         return key
-    }
-
-    /// Throws `CKR_USER_NOT_LOGGED_IN` when the token forgot the login: it then hides private
-    /// objects instead of failing the search, and a missing key must not be reported as such
-    /// (``HSM/withSession(idempotent:_:)`` logs in again and repeats the operation).
-    static func requireLogin(_ session: borrowing Session) throws {
-        switch try session.info().state {
-        case .readWriteUser, .readOnlyUser: return
-        default: throw PKCS11Error(.returnValue(.userNotLoggedIn), function: "C_FindObjects")
-        }
     }
 
     /// Runs `operation` with the resolved key; when the HSM says the cached handle is no
@@ -121,18 +104,9 @@ public final class KeyService: Sendable {
         do {
             return try operation(session, key)
         } catch let error as PKCS11Error where error.errorClass == .objectProblem && cache != nil {
-            cache?.invalidate(label: label)
+            cache?.invalidate(LabelBytes(label))
             let fresh = try resolveKey(session, label: label, id: id, cache: cache, where: usable)
             return try operation(session, fresh)
         }
-    }
-}
-
-/// True for the first caller of ``claim()`` only.
-private final class FirstAttempt: Sendable {
-    private let claimed = Atomic<Bool>(false)
-
-    func claim() -> Bool {
-        !claimed.exchange(true, ordering: .relaxed)
     }
 }

@@ -92,12 +92,12 @@ extension TransitService {
         guard (1...TransitLimits.maxRandomBytes).contains(count) else {
             throw TransitError.invalidArgument("the byte count must be between 1 and \(TransitLimits.maxRandomBytes)")
         }
-        return try await keys.run(.random) { session in try session.generateRandom(count: count) }
+        return try await store.run(.random) { session in try session.generateRandom(count: count) }
     }
 
     // MARK: - On a session
 
-    func encrypt(_ session: borrowing Session, _ entry: TransitCache.Entry, _ item: EncryptItem) throws -> Encrypted {
+    func encrypt(_ session: borrowing Session, _ entry: TransitCacheEntry, _ item: EncryptItem) throws -> Encrypted {
         let metadata = entry.metadata
         guard metadata.type.supportsEncryption else {
             throw TransitError.unsupportedOperation(type: metadata.type, operation: .encrypt)
@@ -114,7 +114,7 @@ extension TransitService {
         return Encrypted(ciphertext: TransitCiphertext(version: version, bytes: iv + sealed).string, version: version)
     }
 
-    func decrypt(_ session: borrowing Session, _ entry: TransitCache.Entry, _ item: DecryptItem) throws -> [UInt8] {
+    func decrypt(_ session: borrowing Session, _ entry: TransitCacheEntry, _ item: DecryptItem) throws -> [UInt8] {
         let metadata = entry.metadata
         guard metadata.type.supportsEncryption else {
             throw TransitError.unsupportedOperation(type: metadata.type, operation: .decrypt)

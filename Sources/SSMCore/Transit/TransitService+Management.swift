@@ -63,9 +63,9 @@ extension TransitService {
 
     /// The names of every key, sorted.
     public func list() async throws -> [String] {
-        try await keys.run(.list) { session in
+        try await store.run(.list) { session in
             let handles = try session.findDataObjects(application: Self.metadataApplication)
-            if handles.isEmpty { try KeyService.requireLogin(session) }
+            if handles.isEmpty { try KeyStore.requireLogin(session) }
             var names = Set<String>()
             for handle in handles {
                 guard let object = try? session.dataObject(handle),
@@ -82,7 +82,7 @@ extension TransitService {
     /// key of each version for asymmetric types.
     public func describe(name: String) async throws -> TransitKeyDescription {
         try Self.validate(name: name)
-        return try await keys.run(.list) { session in
+        return try await store.run(.list) { session in
             guard let (metadata, _) = try Self.loadMetadata(session, name: name) else {
                 throw TransitError.keyNotFound(name: name)
             }
@@ -92,16 +92,15 @@ extension TransitService {
 
     // MARK: - Helpers
 
-    /// Runs a change of `name` alone (serialised with every other change), not retried,
-    /// and drops the cache entry afterwards.
+    /// Runs a change of `name` alone in this process and under the name's identity claim
+    /// against other processes (``KeyStore/exclusive(_:identity:_:)``), not retried, and
+    /// drops the cache entry afterwards.
     private func mutate<R: Sendable>(
         _ name: String, _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         let cache = self.cache
-        return try await mutations.withLock {
-            defer { cache.invalidate(name) }
-            return try await keys.run(.generate, idempotent: false, body)
-        }
+        defer { cache.invalidate(name) }
+        return try await store.exclusive(.generate, identity: .versionedKey(name: name), body)
     }
 
     static func requireMetadata(_ session: borrowing Session, name: String) throws -> (TransitKeyMetadata, [ObjectHandle]) {

@@ -13,7 +13,10 @@ import Synchronization
 ///   once, and entries expire after `cacheTTL` so that changes made by another process on the
 ///   same token are seen within that time. A handle the HSM reports invalid drops the entry
 ///   and the operation is retried once.
-/// - Key creation, rotation, configuration and deletion are serialised.
+/// - Key creation, rotation, configuration and deletion of a name are serialised in this
+///   process and claimed across every process sharing the token
+///   (``KeyStore/exclusive(_:identity:_:)``), so a name or a version is never created twice
+///   and metadata revisions never fork.
 /// - A batch runs on one session; an item's failure is reported for that item only.
 public final class TransitService: Sendable {
     /// `CKA_APPLICATION` of the metadata objects.
@@ -21,22 +24,21 @@ public final class TransitService: Sendable {
     /// The prefix of every object label of this service.
     public static let labelPrefix = "ssm-v1/"
 
-    let keys: KeyService
+    let store: KeyStore
     let cache: TransitCache
-    let mutations = AsyncMutex()
     let logger: Logger
     /// Most items one batch may carry.
     public let maxBatch: Int
 
-    /// Creates the service over `keys`' HSM, measured through `keys`' metrics and logging
-    /// to `logger` (`keys`' logger when nil).
-    public init(keys: KeyService, maxBatch: Int = 1000, cacheTTL: Duration = .seconds(60), logger: Logger? = nil) {
-        self.keys = keys
+    /// Creates the service over `store` (the HSM plumbing it shares with the other key
+    /// services), logging to `logger` (the store's when nil).
+    public init(store: KeyStore, maxBatch: Int = 1000, cacheTTL: Duration = .seconds(60), logger: Logger? = nil) {
+        self.store = store
         self.maxBatch = max(1, maxBatch)
-        self.logger = logger ?? keys.logger
+        self.logger = logger ?? store.logger
         let cache = TransitCache(ttl: cacheTTL)
         self.cache = cache
-        keys.hsm.onReconnect { cache.invalidateAll() }
+        store.hsm.onReconnect { cache.invalidateAll() }
     }
 
     /// The label of a version's objects.
@@ -54,7 +56,7 @@ public final class TransitService: Sendable {
     /// Reads a key's metadata from the token: the highest revision of its metadata objects.
     static func loadMetadata(_ session: borrowing Session, name: String) throws -> (TransitKeyMetadata, [ObjectHandle])? {
         let handles = try session.findDataObjects(application: metadataApplication, label: metadataLabel(name))
-        if handles.isEmpty { try KeyService.requireLogin(session) }
+        if handles.isEmpty { try KeyStore.requireLogin(session) }
         var best: TransitKeyMetadata?
         for handle in handles {
             guard let metadata = TransitKeyMetadata.decode(try session.dataObject(handle).value) else { continue }
@@ -64,27 +66,27 @@ public final class TransitService: Sendable {
     }
 
     /// The cached entry of `name`, loading it when absent or expired.
-    func resolve(_ session: borrowing Session, name: String) throws -> TransitCache.Entry {
-        if let entry = cache.entry(name) { return entry }
-        let generation = cache.generation(name)
+    func resolve(_ session: borrowing Session, name: String) throws -> TransitCacheEntry {
+        if let entry = cache.value(for: name) { return entry }
+        let ticket = cache.ticket()
         guard let (metadata, _) = try Self.loadMetadata(session, name: name) else {
             throw TransitError.keyNotFound(name: name)
         }
-        let entry = TransitCache.Entry(metadata: metadata)
-        cache.store(entry, name: name, generation: generation)
+        let entry = TransitCacheEntry(metadata: metadata)
+        cache.store(entry, for: name, ticket: ticket)
         return entry
     }
 
     /// The objects of one version (through the cache).
-    func handles(_ session: borrowing Session, entry: TransitCache.Entry, version: Int) throws -> VersionHandles {
+    func handles(_ session: borrowing Session, entry: TransitCacheEntry, version: Int) throws -> VersionHandles {
         let name = entry.metadata.name
         guard version >= 1, version <= entry.metadata.latestVersion else {
             throw TransitError.versionNotFound(name: name, version: version)
         }
         // The entry's own copy first: a batch resolves its entry once and then takes no lock
         // per item (ten pool threads contending for the cache's lock cost a fifth of a batch).
-        if let handles = entry.handles[version] ?? cache.handles(name, version: version) { return handles }
-        let generation = cache.generation(name)
+        if let handles = entry.handles[version] ?? cache.value(for: name)?.handles[version] { return handles }
+        let ticket = cache.ticket()
         let label = Self.objectLabel(name, version: version)
         let id = KeyID(Int32(version))
         let found: VersionHandles
@@ -99,7 +101,7 @@ public final class TransitService: Sendable {
             }
             found = VersionHandles(secret: secret, privateKey: nil, publicKey: nil)
         }
-        cache.store(found, name: name, version: version, generation: generation)
+        cache.update(name, ticket: ticket) { $0.handles[version] = found }
         return found
     }
 
@@ -111,12 +113,12 @@ public final class TransitService: Sendable {
     /// entry is dropped and the whole batch runs once more.
     func runBatch<Item: Sendable, Output: Sendable>(
         _ operation: KeyServiceMetrics.Operation, name: String, items: [Item],
-        _ body: @escaping @Sendable (borrowing Session, TransitCache.Entry, Item) throws -> Output
+        _ body: @escaping @Sendable (borrowing Session, TransitCacheEntry, Item) throws -> Output
     ) async throws -> [Result<Output, TransitError>] {
         try Self.validate(name: name)
         guard items.count <= maxBatch else { throw TransitError.batchTooLarge(limit: maxBatch) }
         let cache = self.cache
-        return try await keys.run(operation) { session in
+        return try await store.run(operation) { session in
             func attempt(_ session: borrowing Session) throws -> [Result<Output, TransitError>] {
                 let entry = try self.resolve(session, name: name)
                 var results: [Result<Output, TransitError>] = []
@@ -144,7 +146,7 @@ public final class TransitService: Sendable {
     /// Runs a single item: the batch of one, its error thrown.
     func runOne<Item: Sendable, Output: Sendable>(
         _ operation: KeyServiceMetrics.Operation, name: String, item: Item,
-        _ body: @escaping @Sendable (borrowing Session, TransitCache.Entry, Item) throws -> Output
+        _ body: @escaping @Sendable (borrowing Session, TransitCacheEntry, Item) throws -> Output
     ) async throws -> Output {
         guard let result = try await runBatch(operation, name: name, items: [item], body).first else {
             throw TransitError.invalidArgument("no result")

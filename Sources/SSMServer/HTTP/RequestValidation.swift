@@ -4,14 +4,14 @@ import SSMCore
 
 /// Checks of request fields shared by the routes; each failure is a 400 naming the field.
 enum RequestValidation {
-    /// Largest label accepted, in bytes.
-    static let maximumLabelLength = 256
-
-    /// A non-empty label of at most ``maximumLabelLength`` bytes.
+    /// An SSM key label as the core accepts it (``KeyLabel/validateSSM(_:field:)``: not
+    /// empty, at most 256 bytes, no control characters, no prefix reserved for versioned or
+    /// internal keys), checked before the label is authorized or logged.
     static func label(_ label: String, field: String = "key_label") throws -> String {
-        guard !label.isEmpty else { throw Problem.invalidRequest("'\(field)' must not be empty") }
-        guard label.utf8.count <= maximumLabelLength else {
-            throw Problem.invalidRequest("'\(field)' must be at most \(maximumLabelLength) bytes")
+        do {
+            try KeyLabel.validateSSM(label, field: field)
+        } catch {
+            throw Problem.invalidRequest(error.description)
         }
         return label
     }

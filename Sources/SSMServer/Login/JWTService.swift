@@ -1,43 +1,36 @@
 import Crypto
 import Foundation
 import Logging
-import PKCS11
 import SSMCore
 
 /// Issues and checks the JWTs of `POST /login` (RFC 7519, JWS `ES256`): signed inside the
 /// HSM with a P-256 key that never leaves the token (created at startup when missing),
 /// checked with its public key read from the token (signature, `exp`, `nbf`, `iss`, `aud`).
 public final class JWTService: BearerTokenVerifier {
-    let hsm: HSM
+    let keys: InternalKeys
     let settings: LoginSettings
     /// The public half (X9.62 uncompressed point), read once from the token.
     let publicPoint: [UInt8]
     /// Clock skew allowed on `exp` and `nbf`.
     static let leeway: TimeInterval = 5
 
-    /// Finds the signing key pair labelled `settings.keyLabel` in the token, generating it
-    /// (non-extractable, sign-only) when missing.
-    public init(hsm: HSM, settings: LoginSettings, logger: Logger) async throws {
-        self.hsm = hsm
+    /// Finds the signing key pair `settings.keyLabel` among ssm's internal keys (token label
+    /// `ssm-internal/<keyLabel>`), generating it (non-extractable, sign-only) when missing. A
+    /// pair an earlier ssm kept under the bare label `keyLabel` is adopted, so JWTs it issued
+    /// stay valid.
+    public init(keys: InternalKeys, settings: LoginSettings, logger: Logger) async throws {
+        self.keys = keys
         self.settings = settings
-        let label = settings.keyLabel
-        let (point, created) = try await hsm.withSession(idempotent: false) { session -> ([UInt8], Bool) in
-            var created = false
-            var publicKeys = try session.findObjects(.publicKey, label: label)
-            let privateKeys = try session.findObjects(.privateKey, label: label)
-            if publicKeys.isEmpty || privateKeys.isEmpty {
-                let pair = try session.generateKeyPair(.ecP256, label: label, id: KeyID(rawValue: 1))
-                publicKeys = [pair.publicKey]
-                created = true
-            }
-            guard case .ec(let point, let parameters) = try session.publicKeyValue(publicKeys[0]),
-                parameters == KeyPairType.prime256v1OID
-            else { throw LoginError.notP256(label) }
-            return (point, created)
+        let found = try await keys.ensureSigningKey(name: settings.keyLabel, adopting: settings.keyLabel)
+        _ = try P256.Signing.PublicKey(x963Representation: found.publicPoint)  // a point on the curve
+        publicPoint = found.publicPoint
+        let label = InternalKeys.label(settings.keyLabel)
+        if found.created { logger.notice("login signing key created in the token", metadata: ["label": "\(label)"]) }
+        if found.adopted {
+            logger.notice(
+                "login signing key moved into the internal namespace",
+                metadata: ["from": "\(settings.keyLabel)", "label": "\(label)"])
         }
-        _ = try P256.Signing.PublicKey(x963Representation: point)  // a point on the curve
-        publicPoint = point
-        if created { logger.notice("login signing key created in the token", metadata: ["label": "\(label)"]) }
     }
 
     /// A signed JWT for `clientID`, valid from `now` for the configured lifetime.
@@ -52,11 +45,7 @@ public final class JWTService: BearerTokenVerifier {
         encoder.outputFormatting = .sortedKeys
         let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(try encoder.encode(claims))
         let digest = Array(SHA256.hash(data: Array(input.utf8)))
-        let label = settings.keyLabel
-        let signature = try await hsm.withSession { session -> [UInt8] in
-            guard let key = try session.findObjects(.privateKey, label: label).first else { throw LoginError.noKey(label) }
-            return try session.sign(.ecdsa, key: key, data: digest)
-        }
+        let signature = try await keys.sign(name: settings.keyLabel, digest: digest)
         return input + "." + Base64URL.encode(signature)
     }
 
@@ -106,16 +95,12 @@ struct JWTClaims: Codable, Equatable {
     var jti: String?
 }
 
-/// Why a login key or token is unusable (never shown to clients beyond "not valid").
+/// Why a token is not valid (never shown to clients beyond "not valid").
 enum LoginError: Error, CustomStringConvertible {
-    case notP256(String)
-    case noKey(String)
     case invalid(String)
 
     var description: String {
         switch self {
-        case .notP256(let label): "the login key '\(label)' is not a P-256 key"
-        case .noKey(let label): "the login signing key '\(label)' is missing from the token"
         case .invalid(let reason): "invalid token: \(reason)"
         }
     }
