@@ -54,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 # 2. The daemon, on a token of its own with SSM's demo keys.
-eval "$(scripts/softhsm-token.sh "$work/token" api "$pin" 2>/dev/null)"
+eval "$(SSM_PKCS11_PIN=$pin "$ssm" token init --dir "$work/token" --label api 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_PKCS11_TOKEN_LABEL=api SSM_PKCS11_PIN=$pin \
