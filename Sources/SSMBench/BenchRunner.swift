@@ -11,7 +11,7 @@ public struct BenchRunner: Sendable {
     public var plan: BenchPlan
     /// The token to work on.
     public var token: BenchToken
-    /// The `ssm` executable started as the server (normally this process's own).
+    /// The `ssm` executable started as the server (normally the one built beside `ssm-bench`).
     public var ssm: String
     /// The wrk executable.
     public var wrk: String

@@ -1,4 +1,5 @@
 import Foundation
+import PKCS11
 import SoftHSMSetup
 
 /// The SoftHSM token the bench works on, in a ``SoftHSMDirectory`` laid out (with the token) when
