@@ -29,7 +29,7 @@ struct OpenAPITests {
                 #expect(response.headers[.contentType] == "application/yaml")
                 let served = Array(buffer: response.body)
                 // Compared outside #expect, which would print both documents whole.
-                let firstDifference = zip(served, source).firstIndex { $0 != $1 } ?? min(served.count, source.count)
+                let firstDifference = zip(served, source).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(served.count, source.count)
                 let same = served == source
                 #expect(same, "served \(served.count) bytes, docs/openapi.yaml has \(source.count); they differ from byte \(firstDifference)")
             }
