@@ -64,7 +64,7 @@ struct TokenCommand: AsyncParsableCommand {
             }
             defer { module.finalize() }
             do {
-                let created = try directory.ensureToken(label: label, pin: pin, soPIN: { try securityOfficerPIN(directory) }, in: module)
+                let created = try directory.ensureToken(label: label, pin: pin, soPIN: { try securityOfficerPIN(directory, environment) }, in: module)
                 let message = created ? "created token '\(label)' in" : "token '\(label)' already present in"
                 FileHandle.standardError.write(Data("ssm: \(message) \(directory.path)\n".utf8))
             } catch let error as PKCS11Error {
@@ -78,8 +78,8 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         /// The security officer's PIN: given, or random and written to DIR/so-pin.
-        private func securityOfficerPIN(_ directory: SoftHSMDirectory) throws -> [UInt8] {
-            let given = try secret(file: soPinFile, variable: "SSM_TOKEN_SO_PIN", fileVariable: nil, ProcessInfo.processInfo.environment)
+        private func securityOfficerPIN(_ directory: SoftHSMDirectory, _ environment: [String: String]) throws -> [UInt8] {
+            let given = try secret(file: soPinFile, variable: "SSM_TOKEN_SO_PIN", fileVariable: nil, environment)
             if !given.isEmpty { return given }
             let pin = try directory.newSecurityOfficerPIN()
             FileHandle.standardError.write(Data("ssm: security officer PIN written to \(directory.securityOfficerPINFile)\n".utf8))
