@@ -15,9 +15,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Package.swift names the test targets too: their folders must exist to resolve the package.
+# The EmbedOpenAPIDocument plugin compiles docs/openapi.yaml into the server.
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
+COPY Plugins ./Plugins
+COPY docs/openapi.yaml ./docs/openapi.yaml
 RUN swift build -c release --product ssm --static-swift-stdlib \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/ssm" /out/ssm
 # Without its debug information the binary is a fifth of its size.

@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ssm", targets: ["ssm"]),
+        .executable(name: "ssm-bench", targets: ["ssm-bench"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "SessionPool", targets: ["SessionPool"]),
     ],
@@ -98,15 +99,47 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedOpenAPIDocument"]
+        ),
+        // Embeds docs/openapi.yaml, the API's one hand-edited description, in SSMServer at build time.
+        .plugin(
+            name: "EmbedOpenAPIDocument",
+            capability: .buildTool(),
+            dependencies: ["EmbedOpenAPI"]
+        ),
+        // The plugin's tool: writes a file as a Swift string literal.
+        .executableTarget(
+            name: "EmbedOpenAPI",
             swiftSettings: swiftSettings
         ),
-        // `ssm bench`: the measurements (in-process ceilings, servers under wrk) and their reports.
+        // A SoftHSM token directory (softhsm2.conf, openssl.cnf, tokens/) and its tokens: the one
+        // implementation behind `ssm token init`, `ssm-bench` and the tests' fixture.
+        .target(
+            name: "SoftHSMSetup",
+            dependencies: ["PKCS11"],
+            swiftSettings: swiftSettings
+        ),
+        // The benchmark's measurements (in-process ceilings, servers under wrk) and their reports.
         .target(
             name: "SSMBench",
             dependencies: [
                 "PKCS11",
                 "SessionPool",
+                "SoftHSMSetup",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `ssm-bench`: the benchmark's command line; it starts the `ssm` executable, never links it.
+        .executableTarget(
+            name: "ssm-bench",
+            dependencies: [
+                "SSMBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -114,10 +147,10 @@ let package = Package(
             name: "ssm",
             dependencies: [
                 "PKCS11",
-                "SSMBench",
                 "SSMCore",
                 "SSMServer",
                 "SessionPool",
+                "SoftHSMSetup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,7 +162,7 @@ let package = Package(
         // Test support: a SoftHSM token in a temporary directory, shared by the test process.
         .target(
             name: "SoftHSMTestSupport",
-            dependencies: ["PKCS11"],
+            dependencies: ["PKCS11", "SoftHSMSetup"],
             path: "Tests/SoftHSMTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -18,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-eval "$(scripts/softhsm-token.sh "$work/token" e2e s3cr3t-e2e-pin 2>/dev/null)"
+eval "$(SSM_PKCS11_PIN=s3cr3t-e2e-pin "$ssm" token init --dir "$work/token" --label e2e 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_PKCS11_TOKEN_LABEL=e2e SSM_PKCS11_PIN=s3cr3t-e2e-pin \

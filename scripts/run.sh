@@ -9,12 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
-eval "$(scripts/softhsm-token.sh "${SSM_TOKEN_DIR:-./.ssm/softhsm}" ssm 1234)"
-export SOFTHSM2_CONF OPENSSL_CONF
-
 configuration=${SSM_BUILD:-release}
 swift build -c "$configuration" --product ssm >&2
 ssm=$(swift build -c "$configuration" --show-bin-path)/ssm
+
+# The token 'ssm' (user PIN 1234, the security officer's in DIR/so-pin), kept when present.
+eval "$(SSM_PKCS11_PIN=1234 "$ssm" token init --dir "${SSM_TOKEN_DIR:-./.ssm/softhsm}" --label ssm)"
+export SOFTHSM2_CONF OPENSSL_CONF
 
 # Demo keys with SSM's default labels, id 1, when missing.
 for type in aes256 aes128 des des3; do

@@ -16,7 +16,7 @@ command -v wrk >/dev/null || scripts/deps.sh wrk
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-eval "$(scripts/softhsm-token.sh "$work/token" soak 1234 2>/dev/null)"
+eval "$(SSM_PKCS11_PIN=1234 "$ssm" token init --dir "$work/token" --label soak 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF SSM_PKCS11_TOKEN_LABEL=soak SSM_PKCS11_PIN=1234 SSM_LOG_LEVEL=warning
 "$ssm" keys generate --type aes256 --id 1 >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

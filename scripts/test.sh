@@ -17,7 +17,7 @@ swift build --build-tests
 swift test --skip-build --skip ResilienceTests --skip SSMBenchTests
 # Timing-sensitive (bounded response and recovery times): alone, so that no other suite loads the machine.
 swift test --skip-build --filter ResilienceTests
-# `ssm bench --quick` keeps both cores busy for ~15 s (servers, wrk): alone too, so it cannot slow
+# `ssm-bench --quick` keeps both cores busy for ~15 s (servers, wrk): alone too, so it cannot slow
 # another suite past its hang detectors.
 swift test --skip-build --filter SSMBenchTests
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"

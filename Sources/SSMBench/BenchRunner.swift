@@ -11,7 +11,7 @@ public struct BenchRunner: Sendable {
     public var plan: BenchPlan
     /// The token to work on.
     public var token: BenchToken
-    /// The `ssm` executable started as the server (normally this process's own).
+    /// The `ssm` executable started as the server (normally the one built beside `ssm-bench`).
     public var ssm: String
     /// The wrk executable.
     public var wrk: String
@@ -61,7 +61,7 @@ public struct BenchRunner: Sendable {
         var counter = HTTPPointCounter(total: plan.pointCount)
         for (index, size) in sizes.enumerated() {
             progress("server with pool.maxSize \(size)")
-            let port = try HTTPConnection.freePort()
+            let port = try await HTTPConnection.freePort()
             let server = try await ServerProcess(
                 ssm: ssm, port: port,
                 environment: token.serverEnvironment(serverSettings(poolSize: size).merging(["SSM_SERVER_ADDRESS": "127.0.0.1:\(port)"]) { $1 }),

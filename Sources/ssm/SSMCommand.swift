@@ -8,7 +8,6 @@ struct SSMCommand: AsyncParsableCommand {
         abstract: "A secret manager in front of a PKCS#11 HSM, with SSM's HTTP API.",
         subcommands: [
             ServeCommand.self, KeysCommand.self, TokenCommand.self, ConfigCommand.self, ClientsCommand.self, AuditCommand.self,
-            BenchCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PKCS11
 import SSMServer
+import SoftHSMSetup
 
 /// `ssm token init`: creates a SoftHSM token in a directory of its own, without the daemon.
 struct TokenCommand: AsyncParsableCommand {
@@ -43,66 +44,45 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
-            let directory = try SoftHSMDirectory.prepare(dir)
+            let directory: SoftHSMDirectory
+            do {
+                directory = try SoftHSMDirectory.prepare(dir)
+            } catch {
+                throw ValidationError(error.description)
+            }
             var pin = try secret(file: pinFile, variable: "SSM_PKCS11_PIN", fileVariable: "SSM_PKCS11_PIN_FILE", environment)
             defer { pin.zeroize() }
             guard !pin.isEmpty else {
                 throw ValidationError("no user PIN: use --pin-file, SSM_PKCS11_PIN or SSM_PKCS11_PIN_FILE")
             }
-            // SoftHSM reads its configuration once, when the module is first loaded.
-            setenv("SOFTHSM2_CONF", directory.configuration, 1)
             let module: PKCS11Module
             do {
-                module = try PKCS11Module.load(path: self.module)
+                module = try directory.loadModule(self.module)
             } catch {
                 FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
                 throw ExitCode(69)
             }
             defer { module.finalize() }
             do {
-                if try module.tokens().contains(where: { $0.label == label && $0.tokenInitialized }) {
-                    FileHandle.standardError.write(Data("ssm: token '\(label)' already present in \(directory.path)\n".utf8))
-                } else {
-                    var soPIN = try securityOfficerPIN(directory: directory.path, environment)
-                    defer { soPIN.zeroize() }
-                    try initialize(module, soPIN: soPIN, pin: pin)
-                    FileHandle.standardError.write(Data("ssm: created token '\(label)' in \(directory.path)\n".utf8))
-                }
+                let created = try directory.ensureToken(label: label, pin: pin, soPIN: { try securityOfficerPIN(directory, environment) }, in: module)
+                let message = created ? "created token '\(label)' in" : "token '\(label)' already present in"
+                FileHandle.standardError.write(Data("ssm: \(message) \(directory.path)\n".utf8))
             } catch let error as PKCS11Error {
                 FileHandle.standardError.write(Data("ssm: cannot create the token: \(error)\n".utf8))
                 throw ExitCode(69)
+            } catch let error as SoftHSMSetupError {
+                throw ValidationError(error.description)
             }
             print("export SOFTHSM2_CONF=\(directory.configuration)")
             print("export OPENSSL_CONF=\(directory.openSSLConfiguration)")
         }
 
-        /// C_InitToken on SoftHSM's free slot, then the user PIN as the security officer.
-        private func initialize(_ module: PKCS11Module, soPIN: [UInt8], pin: [UInt8]) throws {
-            guard let free = try module.tokens().first(where: { !$0.tokenInitialized }) else {
-                throw ValidationError("the module at \(self.module) offers no uninitialised slot")
-            }
-            try module.initToken(slot: free.slot, soPIN: soPIN, label: label)
-            let handle = try module.openSession(slot: free.slot, readWrite: true)
-            defer { try? handle.close() }
-            let session = Session(handle)
-            try session.loginSecurityOfficer(pin: soPIN)
-            try session.initUserPIN(pin)
-            try session.logout()
-        }
-
         /// The security officer's PIN: given, or random and written to DIR/so-pin.
-        private func securityOfficerPIN(directory: String, _ environment: [String: String]) throws -> [UInt8] {
+        private func securityOfficerPIN(_ directory: SoftHSMDirectory, _ environment: [String: String]) throws -> [UInt8] {
             let given = try secret(file: soPinFile, variable: "SSM_TOKEN_SO_PIN", fileVariable: nil, environment)
             if !given.isEmpty { return given }
-            var generator = SystemRandomNumberGenerator()
-            let hex = Array("0123456789abcdef".utf8)
-            var pin = (0..<24).map { _ in hex[Int(generator.next(upperBound: UInt8(16)))] }
-            let path = directory + "/so-pin"
-            guard FileManager.default.createFile(atPath: path, contents: Data(pin + [10]), attributes: [.posixPermissions: 0o600]) else {
-                pin.zeroize()
-                throw ValidationError("cannot write \(path)")
-            }
-            FileHandle.standardError.write(Data("ssm: security officer PIN written to \(path)\n".utf8))
+            let pin = try directory.newSecurityOfficerPIN()
+            FileHandle.standardError.write(Data("ssm: security officer PIN written to \(directory.securityOfficerPINFile)\n".utf8))
             return pin
         }
     }

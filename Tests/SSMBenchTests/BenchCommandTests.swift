@@ -6,17 +6,17 @@ import Testing
 import FoundationXML
 #endif
 
-/// `ssm bench --quick` runs end to end (its own SoftHSM token, `ssm serve` children, wrk) and
+/// `ssm-bench --quick` runs end to end (its own SoftHSM token, `ssm serve` children, wrk) and
 /// writes its three files with the expected structure. Nothing here is timed: the figures are
 /// only checked to exist and be positive.
-@Suite("ssm bench")
+@Suite("ssm-bench")
 struct BenchCommandTests {
     @Test("--quick writes results.md, results.json and chart.svg")
     func quickRun() throws {
         let output = try BenchFiles.makeTemporaryDirectory("ssm-bench-test")
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let run = try BenchProcess.run(["bench", "--quick", "--keep-alive", "200", "--output", output])
-        #expect(run.status == 0, "ssm bench failed:\n\(run.output)")
+        let run = try BenchProcess.run(["--quick", "--keep-alive", "200", "--output", output])
+        #expect(run.status == 0, "ssm-bench failed:\n\(run.output)")
         guard run.status == 0 else { return }
 
         // results.json: every section of a quick plan, with figures.
@@ -68,22 +68,23 @@ struct BenchCommandTests {
 
     @Test("a bad plan is refused before anything starts")
     func badPlan() throws {
-        let run = try BenchProcess.run(["bench", "--quick", "--concurrency", "0", "--output", "/nonexistent/never-written"])
+        let run = try BenchProcess.run(["--quick", "--concurrency", "0", "--output", "/nonexistent/never-written"])
         #expect(run.status != 0)
         #expect(run.output.contains("concurrency must be 1 ... 4096"))
     }
 }
 
-/// The `ssm` executable built beside this test binary, run to completion (bounded: killed after 5 minutes).
+/// The `ssm-bench` executable built beside this test binary (it finds `ssm` there too), run to
+/// completion (bounded: killed after 5 minutes).
 enum BenchProcess {
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let directory = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        let ssm = URL(fileURLWithPath: directory).deletingLastPathComponent().appendingPathComponent("ssm").path
-        guard FileManager.default.isExecutableFile(atPath: ssm) else {
-            throw BenchTestError(description: "no ssm executable at \(ssm): build it first (swift build --build-tests)")
+        let folder = URL(fileURLWithPath: directory).deletingLastPathComponent()
+        for executable in ["ssm", "ssm-bench"] where !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent(executable).path) {
+            throw BenchTestError(description: "no \(executable) executable in \(folder.path): build it first (swift build --build-tests)")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ssm)
+        process.executableURL = folder.appendingPathComponent("ssm-bench")
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe

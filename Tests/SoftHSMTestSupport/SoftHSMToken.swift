@@ -1,5 +1,6 @@
 import Foundation
 import PKCS11
+import SoftHSMSetup
 import Synchronization
 
 /// A SoftHSM token directory shared by the whole test process.
@@ -83,46 +84,20 @@ public final class SoftHSMToken: Sendable {
         if environment["SSM_TEST_KEEP_TOKEN"] == nil {
             TestFiles.removeAtExit(directory)
         }
-        let script = TestFiles.repositoryRoot.appendingPathComponent("scripts/softhsm-token.sh").path
+        // The layout of `ssm token init`; its OpenSSL configuration (single DES) unless the
+        // environment names one.
+        let layout = try SoftHSMDirectory.prepare(directory)
+        let module = try layout.loadModule(modulePath)
         for label in ["ssm-test", "ssm-wrongpin", "ssm-pinchange"] {
-            try run(script, [directory, label, "1234", "12345678"])
+            try layout.ensureToken(label: label, pin: Array("1234".utf8), soPIN: { Array("12345678".utf8) }, in: module)
         }
-        setenv("SOFTHSM2_CONF", directory + "/softhsm2.conf", 1)
-        try enableLegacyOpenSSLProvider(in: directory)
-        let module = try PKCS11Module.load(path: modulePath)
         // Keep one logged-in session open for the life of the process, as the pool does:
         // SoftHSM forgets the login and every object handle of a token when its last session
         // closes, which would pull keys from under tests running in parallel.
         let token = try module.selectToken(.label("ssm-test"))
         let keepAlive = try module.openSession(slot: token.slot)
         try Session(keepAlive).login(pin: Array("1234".utf8))
-        return SoftHSMToken(modulePath: modulePath, directory: directory, module: module, keepAlive: keepAlive)
-    }
-
-    private static func run(_ script: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SoftHSMTokenError("\(script) \(arguments.prefix(2).joined(separator: " ")) failed "
-                + "(status \(process.terminationStatus)): \(text)")
-        }
-    }
-
-    /// SoftHSM encrypts with OpenSSL; OpenSSL 3 keeps single DES in its legacy provider, without
-    /// which `CKM_DES_CBC_PAD` fails with `CKR_MECHANISM_INVALID`. `scripts/softhsm-token.sh`
-    /// writes an OpenSSL configuration that loads it; use it unless the environment names one.
-    private static func enableLegacyOpenSSLProvider(in directory: String) throws {
-        guard ProcessInfo.processInfo.environment["OPENSSL_CONF"] == nil else {
-            return
-        }
-        setenv("OPENSSL_CONF", directory + "/openssl.cnf", 1)
+        return SoftHSMToken(modulePath: modulePath, directory: layout.path, module: module, keepAlive: keepAlive)
     }
 }
 

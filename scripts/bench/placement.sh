@@ -17,7 +17,7 @@ command -v wrk >/dev/null || scripts/deps.sh wrk
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-eval "$(scripts/softhsm-token.sh "$work/token" bench 1234 2>/dev/null)"
+eval "$(SSM_PKCS11_PIN=1234 "$ssm" token init --dir "$work/token" --label bench 2>/dev/null)"
 export SOFTHSM2_CONF SSM_PKCS11_TOKEN_LABEL=bench SSM_PKCS11_PIN=1234 SSM_LOG_LEVEL=warning
 "$ssm" keys generate --type aes256 --id 1 >/dev/null
 

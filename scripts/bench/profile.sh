@@ -28,7 +28,7 @@ command -v perf >/dev/null || scripts/deps.sh linux-perf
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-eval "$(scripts/softhsm-token.sh "$work/token" profile 1234 2>/dev/null)"
+eval "$(SSM_PKCS11_PIN=1234 "$ssm" token init --dir "$work/token" --label profile 2>/dev/null)"
 export SOFTHSM2_CONF SSM_PKCS11_TOKEN_LABEL=profile SSM_PKCS11_PIN=1234 SSM_LOG_LEVEL=warning
 export SSM_POOL_MAX_SIZE=10 SSM_POOL_MIN_SIZE=10
 "$ssm" keys generate --type aes256 --id 1 >/dev/null

@@ -31,8 +31,8 @@ struct BatchThroughput {
     func measure(
         server: ServerProcess, payload: Int, batchSize: Int, connections: [Int], raw: [RawResult]
     ) async throws -> [BatchResult] {
-        let connection = try HTTPConnection(port: server.port)
-        let created = try connection.request("POST", "/v1/keys/\(Self.keyName)", json: Array(#"{"type":"aes256-gcm"}"#.utf8))
+        let connection = try await HTTPConnection.connect(port: server.port)
+        let created = try await connection.request("POST", "/v1/keys/\(Self.keyName)", json: Array(#"{"type":"aes256-gcm"}"#.utf8))
         guard created.status == 201 || created.status == 409 else {
             throw BenchError("POST /v1/keys/\(Self.keyName): \(created.status) \(String(decoding: created.body, as: UTF8.self))")
         }
@@ -40,7 +40,7 @@ struct BatchThroughput {
         let body = #"{"batch_input":["# + Array(repeating: item, count: batchSize).joined(separator: ",") + "]}"
         let file = "\(directory)/v1-batch-\(payload)x\(batchSize).json"
         try Data(body.utf8).write(to: URL(fileURLWithPath: file))
-        let checked = try connection.request("POST", "/v1/encrypt/\(Self.keyName)", json: Array(body.utf8))
+        let checked = try await connection.request("POST", "/v1/encrypt/\(Self.keyName)", json: Array(body.utf8))
         guard checked.status == 200, !String(decoding: checked.body, as: UTF8.self).contains(#""error""#) else {
             throw BenchError("/v1/encrypt batch: \(checked.status) \(String(decoding: checked.body.prefix(300), as: UTF8.self))")
         }

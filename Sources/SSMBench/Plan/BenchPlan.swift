@@ -1,4 +1,4 @@
-/// What one `ssm bench` run measures, and for how long.
+/// What one `ssm-bench` run measures, and for how long.
 public struct BenchPlan: Sendable, Codable, Hashable {
     /// Plaintext sizes in bytes for the crypto routes and the raw ceiling.
     public var payloads: [Int]

@@ -1,4 +1,4 @@
-/// Everything one `ssm bench` run measured (written as `results.json`).
+/// Everything one `ssm-bench` run measured (written as `results.json`).
 public struct BenchResults: Sendable, Codable {
     /// Format version of this file.
     public var schema = 1

@@ -6,7 +6,7 @@ enum MarkdownReport {
         let plan = results.plan
         let machine = results.machine
         var lines: [String] = [
-            "# ssm bench, \(results.started)", "",
+            "# ssm-bench, \(results.started)", "",
             "- **Machine:** \(machine.cpu), \(machine.cores) cores, \(machine.memoryMiB / 1024) GiB, \(machine.kernel); "
                 + "\(machine.softHSM.isEmpty ? "" : "SoftHSM \(machine.softHSM); ")\(machine.wrk).",
             "- **Load average** (1/5/15 min) at start \(machine.loadAverageAtStart), at end \(machine.loadAverageAtEnd).",

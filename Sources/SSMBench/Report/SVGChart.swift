@@ -25,7 +25,7 @@ enum SVGChart {
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
             text(
                 x: 20, y: 24,
-                "ssm bench \(results.started): pool.maxSize \(size), \(results.machine.cores) cores (\(results.machine.cpu))",
+                "ssm-bench \(results.started): pool.maxSize \(size), \(results.machine.cores) cores (\(results.machine.cpu))",
                 size: 15, weight: "bold"),
         ]
         // Legend.

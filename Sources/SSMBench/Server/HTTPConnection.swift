@@ -1,107 +1,140 @@
-import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
-#if canImport(Glibc)
-import Glibc
-#endif
+/// A minimal HTTP/1.1 client on one keep-alive TCP connection to `127.0.0.1`: enough to check the
+/// server, prepare ciphertexts and hold idle connections open. Not for load (wrk does that).
+///
+/// SwiftNIO does the sockets and parses the answers (`HTTPResponseDecoder`), so no byte the server
+/// sends goes through a raw pointer here. Requests on one connection are answered in order.
+final class HTTPConnection: Sendable {
+    private let channel: any Channel
+    private let timeout: TimeAmount
 
-/// A minimal blocking HTTP/1.1 client on one keep-alive TCP connection to `127.0.0.1`: enough
-/// to check the server, prepare ciphertexts and hold idle connections open. Not for load
-/// (wrk does that). Used by one thread at a time.
-final class HTTPConnection {
-    private let descriptor: Int32
-    private var buffer: [UInt8] = []
-
-    /// Connects to `127.0.0.1:port`; reads and writes time out after `timeout` seconds.
-    init(port: Int, timeout: Int = 10) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchError("socket: errno \(errno)") }
-        var limit = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = Self.loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(descriptor)
-            throw BenchError("connect to 127.0.0.1:\(port): errno \(code)")
-        }
+    private init(channel: any Channel, timeout: TimeAmount) {
+        self.channel = channel
+        self.timeout = timeout
     }
 
+    /// Connects to `127.0.0.1:port`; connecting and each answer time out after `timeout` seconds.
+    static func connect(port: Int, timeout: Int64 = 10) async throws -> HTTPConnection {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(timeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector())
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        return HTTPConnection(channel: channel, timeout: .seconds(timeout))
+    }
+
+    /// Closes the connection.
     deinit {
-        close(descriptor)
+        channel.close(promise: nil)
     }
 
-    /// Sends one request and reads the whole answer (the body must come with `Content-Length`).
-    func request(_ method: String, _ path: String, json body: [UInt8]? = nil) throws -> (status: Int, body: [UInt8]) {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
-        try send(Array((head + "\r\n").utf8) + (body ?? []))
-        let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        var headerEnd: Int?
-        while headerEnd == nil {
-            headerEnd = buffer.firstRange(of: separator)?.upperBound
-            if headerEnd == nil { try receive() }
+    /// Sends one request and waits for the whole answer.
+    func request(_ method: String, _ path: String, json body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
+        var headers: HTTPHeaders = ["Host": "127.0.0.1"]
+        if let body {
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: "\(body.count)")
         }
-        guard let end = headerEnd else { throw BenchError("no response header") }
-        let header = String(decoding: buffer[..<end], as: UTF8.self).split(separator: "\r\n")
-        let statusLine = header.first?.split(separator: " ") ?? []
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
-            throw BenchError("bad status line: \(header.first ?? "")")
+        let promise = channel.eventLoop.makePromise(of: Answer.self)
+        let request = PendingRequest(
+            head: HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path, headers: headers),
+            body: body.map { ByteBuffer(bytes: $0) }, answer: promise)
+        // On timeout the collector fails every request waiting on the connection, and closes it.
+        let pipeline = channel.pipeline
+        let seconds = timeout.nanoseconds / 1_000_000_000
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+            pipeline.fireErrorCaught(BenchError("\(method) \(path): no answer within \(seconds) s"))
         }
-        var length = 0
-        for line in header.dropFirst() {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "content-length" {
-                length = Int(parts[1].trimmingCharacters(in: .whitespaces)) ?? 0
-            }
-        }
-        while buffer.count < end + length { try receive() }
-        let answer = Array(buffer[end..<(end + length)])
-        buffer.removeFirst(end + length)
-        return (status, answer)
-    }
-
-    private func send(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { throw BenchError("send: errno \(errno)") }
-            offset += sent
-        }
-    }
-
-    private func receive() throws {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { throw BenchError(count == 0 ? "connection closed by the server" : "recv: errno \(errno)") }
-        buffer.append(contentsOf: chunk[..<count])
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
-        return address
+        defer { deadline.cancel() }
+        // A write that fails (the connection already closed) never reaches the collector.
+        channel.writeAndFlush(request).whenFailure { promise.fail($0) }
+        let answer = try await promise.futureResult.get()
+        return (answer.status, answer.body)
     }
 
     /// A TCP port on `127.0.0.1` that was free a moment ago (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard probe >= 0 else { throw BenchError("socket: errno \(errno)") }
-        defer { close(probe) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(probe, pointer, length) == 0 && getsockname(probe, pointer, &length) == 0
-            }
+    static func freePort() async throws -> Int {
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let port = probe.localAddress?.port
+        try? await probe.close()
+        guard let port else { throw BenchError("cannot find a free port on 127.0.0.1") }
+        return port
+    }
+}
+
+/// A complete answer: status and body.
+private struct Answer: Sendable {
+    var status: Int
+    var body: [UInt8]
+}
+
+/// A request written to the channel, with the promise its answer completes.
+private struct PendingRequest: Sendable {
+    var head: HTTPRequestHead
+    var body: ByteBuffer?
+    var answer: EventLoopPromise<Answer>
+}
+
+/// Writes each ``PendingRequest`` as HTTP parts and completes the requests' promises, in order,
+/// with the answers `HTTPResponseDecoder` parsed. Lives on the channel's event loop only.
+private final class ResponseCollector: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = PendingRequest
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private var waiting = CircularBuffer<EventLoopPromise<Answer>>()
+    private var status = 0
+    private var body = ByteBuffer()
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        waiting.append(request.answer)
+        context.write(wrapOutboundOut(.head(request.head)), promise: nil)
+        if let body = request.body {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
-        guard bound else { throw BenchError("cannot find a free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        context.write(wrapOutboundOut(.end(nil)), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = Int(head.status.code)
+            body.clear()
+        case .body(var chunk):
+            body.writeBuffer(&chunk)
+        case .end:
+            guard let answer = waiting.popFirst() else {
+                context.fireErrorCaught(BenchError("an answer to no request"))
+                return
+            }
+            answer.succeed(Answer(status: status, body: Array(buffer: body)))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(BenchError("connection closed by the server"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(error)
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ error: any Error) {
+        while let answer = waiting.popFirst() {
+            answer.fail(error)
+        }
     }
 }

@@ -36,38 +36,34 @@ extension ServerProcess {
     /// connection did changes what it costs idle) and reads the memory again; finally asks
     /// `/health-check` once more on each, counting those that answer, and closes them.
     func keepAliveMemory(connections count: Int, encryptBody: [UInt8]) async throws -> KeepAliveReading {
-        let port = self.port
-        return try await onOwnThread { [self] () throws -> KeepAliveReading in
-            var connections: [HTTPConnection] = []
-            connections.reserveCapacity(count)
-            for _ in 0..<count {
-                let connection = try HTTPConnection(port: port)
-                guard try connection.request("GET", "/health-check").status == 200 else {
-                    throw BenchError("/health-check did not answer 200 on a keep-alive connection")
-                }
-                connections.append(connection)
+        var connections: [HTTPConnection] = []
+        connections.reserveCapacity(count)
+        for _ in 0..<count {
+            let connection = try await HTTPConnection.connect(port: port)
+            guard try await connection.request("GET", "/health-check").status == 200 else {
+                throw BenchError("/health-check did not answer 200 on a keep-alive connection")
             }
-            usleep(1_000_000)
-            let afterHealth = self.memory().residentKiB
-            for connection in connections {
-                guard try connection.request("POST", "/encrypt-pool", json: encryptBody).status == 200 else {
-                    throw BenchError("/encrypt-pool did not answer 200 on a keep-alive connection")
-                }
-            }
-            usleep(1_000_000)
-            let afterEncrypt = self.memory().residentKiB
-            var answered = 0
-            for connection in connections where (try? connection.request("GET", "/health-check").status) == 200 {
-                answered += 1
-            }
-            return KeepAliveReading(afterHealthCheckKiB: afterHealth, afterEncryptKiB: afterEncrypt, answered: answered)
+            connections.append(connection)
         }
+        try await Task.sleep(for: .seconds(1))
+        let afterHealth = memory().residentKiB
+        for connection in connections {
+            guard try await connection.request("POST", "/encrypt-pool", json: encryptBody).status == 200 else {
+                throw BenchError("/encrypt-pool did not answer 200 on a keep-alive connection")
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        let afterEncrypt = memory().residentKiB
+        var answered = 0
+        for connection in connections {
+            if (try? await connection.request("GET", "/health-check").status) == 200 { answered += 1 }
+        }
+        return KeepAliveReading(afterHealthCheckKiB: afterHealth, afterEncryptKiB: afterEncrypt, answered: answered)
     }
 
-    /// One blocking request on a fresh connection.
+    /// One request on a fresh connection (closed when dropped).
     func request(_ method: String, _ path: String, json body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
-        let port = self.port
-        return try await onOwnThread { try HTTPConnection(port: port).request(method, path, json: body) }
+        try await HTTPConnection.connect(port: port).request(method, path, json: body)
     }
 }
 

@@ -45,7 +45,7 @@ final class ServerProcess: Sendable {
             guard process.isRunning else {
                 throw BenchError("ssm serve exited with status \(process.terminationStatus): \(log())")
             }
-            let status = try? await onOwnThread { try HTTPConnection(port: port, timeout: 2).request("GET", "/ready").status }
+            let status = try? await HTTPConnection.connect(port: port, timeout: 2).request("GET", "/ready").status
             if status == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }

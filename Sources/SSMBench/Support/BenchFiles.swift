@@ -1,20 +1,18 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Files and executables the bench needs.
 public enum BenchFiles {
-    /// A new private directory (`mkdtemp`) under the system's temporary directory.
+    /// A new private directory (mode 0700, a random name) under the system's temporary directory.
     public static func makeTemporaryDirectory(_ prefix: String) throws -> String {
-        let base = NSTemporaryDirectory().isEmpty ? "/tmp/" : NSTemporaryDirectory()
-        var template = Array(((base.hasSuffix("/") ? base : base + "/") + "\(prefix)-XXXXXX").utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
+        let base = NSTemporaryDirectory().isEmpty ? "/tmp" : NSTemporaryDirectory()
+        let path = URL(fileURLWithPath: base).appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        do {
+            // Not withIntermediateDirectories: creating it must fail if the name exists.
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw BenchError("cannot create a temporary directory under \(base): \(error.localizedDescription)")
         }
-        guard let created else { throw BenchError("cannot create a temporary directory under \(base)") }
-        return created
+        return path
     }
 
     /// `command` itself when it contains a slash (if executable), else its first match in `PATH`.

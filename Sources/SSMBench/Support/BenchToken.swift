@@ -1,7 +1,9 @@
 import Foundation
+import PKCS11
+import SoftHSMSetup
 
-/// The SoftHSM token the bench works on: a directory with `softhsm2.conf` and `tokens/`,
-/// created (with the token) when missing, with SSM's AES-256 key `KEY_ENCRYPTION_AES256` id 1.
+/// The SoftHSM token the bench works on, in a ``SoftHSMDirectory`` laid out (with the token) when
+/// missing, with SSM's AES-256 key `KEY_ENCRYPTION_AES256` id 1.
 public struct BenchToken: Sendable {
     /// PKCS#11 module path.
     public var modulePath: String
@@ -20,40 +22,19 @@ public struct BenchToken: Sendable {
     /// `SOFTHSM2_CONF` for this token.
     public var configurationPath: String { directory + "/softhsm2.conf" }
 
-    /// Uses the token `label` in `directory`, creating the directory, its configuration and
-    /// the token when missing; a nil `directory` is a new temporary one.
-    public static func prepare(directory: String?, label: String, pin: String, modulePath: String) throws -> BenchToken {
+    /// Uses the token `label` in `directory`, laying out the directory (``SoftHSMDirectory``) and
+    /// creating the token when missing; a nil `directory` is a new temporary one.
+    public static func prepare(directory: String?, label: String, pin: String, modulePath: String) async throws -> BenchToken {
         let temporary = directory == nil
         let path = try directory ?? BenchFiles.makeTemporaryDirectory("ssm-bench-token")
-        try FileManager.default.createDirectory(atPath: path + "/tokens", withIntermediateDirectories: true)
-        let token = BenchToken(modulePath: modulePath, directory: path, label: label, pin: pin, temporary: temporary)
-        if !FileManager.default.fileExists(atPath: token.configurationPath) {
-            let configuration = """
-                # SoftHSM configuration written by ssm bench
-                directories.tokendir = \(path)/tokens
-                objectstore.backend = file
-                log.level = ERROR
-                slots.removable = false
-
-                """
-            try configuration.write(toFile: token.configurationPath, atomically: true, encoding: .utf8)
+        let layout = try SoftHSMDirectory.prepare(path)
+        // In this process, as the raw ceiling uses the token; on a thread of its own (blocking calls).
+        try await onOwnThread {
+            let module = try layout.loadModule(modulePath)
+            defer { module.finalize() }
+            try layout.ensureToken(label: label, pin: Array(pin.utf8), soPIN: { try layout.newSecurityOfficerPIN() }, in: module)
         }
-        var environment = ProcessInfo.processInfo.environment
-        environment["SOFTHSM2_CONF"] = token.configurationPath
-        let slots = try Subprocess.run("softhsm2-util", ["--show-slots"], environment: environment)
-        let present = slots.output.split(separator: "\n").contains { line in
-            let field = line.trimmingCharacters(in: .whitespaces)
-            return field.hasPrefix("Label:") && field.dropFirst("Label:".count).trimmingCharacters(in: .whitespaces) == label
-        }
-        if !present {
-            let created = try Subprocess.run(
-                "softhsm2-util", ["--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "12345678"],
-                environment: environment)
-            guard created.status == 0 else {
-                throw BenchError("softhsm2-util --init-token failed: \(created.output)")
-            }
-        }
-        return token
+        return BenchToken(modulePath: modulePath, directory: layout.path, label: label, pin: pin, temporary: temporary)
     }
 
     /// The environment for `ssm` child processes on this token (`SSM_*` variables of the

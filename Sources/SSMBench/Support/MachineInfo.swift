@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Where a run happened: CPU, cores, memory, kernel, the tools' versions and the load.
 public struct MachineInfo: Sendable, Codable, Hashable {
     /// `model name` of `/proc/cpuinfo`.
@@ -56,14 +52,12 @@ public struct MachineInfo: Sendable, Codable, Hashable {
         return "unknown"
     }
 
+    /// `uname -sr`, from the kernel's own files.
     private static func kernel() -> String {
-        var name = utsname()
-        guard uname(&name) == 0 else { return "unknown" }
-        func text<T>(_ field: T) -> String {
-            withUnsafeBytes(of: field) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+        func read(_ name: String) -> String? {
+            (try? String(contentsOfFile: "/proc/sys/kernel/\(name)", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        return "\(text(name.sysname)) \(text(name.release))"
+        guard let name = read("ostype"), let release = read("osrelease") else { return "unknown" }
+        return "\(name) \(release)"
     }
 }

@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import SSMBench
 
-/// `ssm bench`: measures ssm against the machine's own ceilings and writes a results folder.
+/// `ssm-bench`: measures ssm against the machine's own ceilings and writes a results folder.
+@main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "ssm-bench",
         abstract: "Measure throughput, latency, pool overhead and memory; write results.md, results.json and chart.svg.",
         discussion: """
-            Starts `ssm serve` children on a SoftHSM token (a new one in a temporary directory unless \
+            Starts `ssm serve` children (the ssm executable beside this one, unless --server names \
+            another) on a SoftHSM token (a new one in a temporary directory unless \
             --token-dir is given) and loads them with wrk. The full run takes about 11 minutes on two \
             cores; --quick takes about 20 seconds. See docs/performance.md.
             """
@@ -61,7 +63,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "wrk executable.")
     var wrk = "wrk"
 
-    @Option(help: "Another ssm executable to measure as the server (to compare builds; default: this one).")
+    @Option(help: "The ssm executable to measure as the server (to compare builds; default: the ssm beside ssm-bench, else ssm in PATH).")
     var server: String?
 
     func run() async throws {
@@ -89,15 +91,16 @@ struct BenchCommand: AsyncParsableCommand {
         if let server, !FileManager.default.isExecutableFile(atPath: server) {
             throw ValidationError("--server \(server) is not an executable")
         }
+        let ssm = try server ?? Self.siblingSSM()
         let folder = output ?? "docs/bench/\(Date.now.ISO8601Format(.iso8601.year().month().day()))"
         let work = try BenchFiles.makeTemporaryDirectory("ssm-bench-work")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let token = try BenchToken.prepare(directory: tokenDir, label: tokenLabel, pin: pin, modulePath: module)
+        let token = try await BenchToken.prepare(directory: tokenDir, label: tokenLabel, pin: pin, modulePath: module)
         defer { token.removeIfTemporary() }
         let minutes = plan.estimatedSeconds / 60
-        Self.say("ssm bench: \(plan.pointCount) HTTP points, about \(minutes > 0 ? "\(minutes) min" : "\(plan.estimatedSeconds) s"); results in \(folder)")
+        Self.say("ssm-bench: \(plan.pointCount) HTTP points, about \(minutes > 0 ? "\(minutes) min" : "\(plan.estimatedSeconds) s"); results in \(folder)")
         let runner = BenchRunner(
-            plan: plan, token: token, ssm: try server ?? Self.ownExecutable(), wrk: wrkPath, workDirectory: work,
+            plan: plan, token: token, ssm: ssm, wrk: wrkPath, workDirectory: work,
             progress: { Self.say($0) })
         let results = try await runner.run()
         try BenchReport.write(results, to: folder)
@@ -119,8 +122,15 @@ struct BenchCommand: AsyncParsableCommand {
         return values.compactMap { $0 }
     }
 
-    /// This executable, started again as `ssm serve` and `ssm keys generate`.
-    private static func ownExecutable() throws -> String {
-        try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    /// The `ssm` executable started as `ssm serve` and `ssm keys generate`: the one built beside
+    /// this executable (`swift build` puts both in one folder), else the first in `PATH`.
+    private static func siblingSSM() throws -> String {
+        let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let sibling = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("ssm").path
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
+        guard let found = BenchFiles.locate("ssm") else {
+            throw ValidationError("no ssm executable beside \(own) nor in PATH: build it (swift build --product ssm) or pass --server PATH")
+        }
+        return found
     }
 }
