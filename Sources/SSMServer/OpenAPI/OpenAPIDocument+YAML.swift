@@ -67,25 +67,9 @@ security:
 
 paths:
   /health-check:
-    get:
-      tags: [system]
-      summary: The process answers.
-      operationId: healthCheck
-      parameters:
-        - $ref: '#/components/parameters/RequestID'
-      responses:
-        '429':
-          $ref: '#/components/responses/RateLimited'
-        '200':
-          description: Always, while the server runs.
-          headers:
-            X-Request-ID:
-              $ref: '#/components/headers/RequestID'
-          content:
-            application/json:
-              schema:
-                $ref: '#/components/schemas/Status'
-              example: {status: OK, message: ssm is running}
+    $ref: '#/components/pathItems/HealthCheck'
+  /crypto/health-check:
+    $ref: '#/components/pathItems/HealthCheck'
   /ready:
     get:
       tags: [system]
@@ -763,6 +747,28 @@ components:
       type: mutualTLS
       description: A TLS client certificate from `tls.clientCA` whose CN or a SAN is a client's `mtlsIdentity`.
   pathItems:
+    HealthCheck:
+      get:
+        tags: [system]
+        summary: The process answers.
+        description: |
+          Open (no credentials). Served at the root and, as SSM v1.6.1 serves it (and its
+          generated client calls it), under `/crypto`.
+        parameters:
+          - $ref: '#/components/parameters/RequestID'
+        responses:
+          '429':
+            $ref: '#/components/responses/RateLimited'
+          '200':
+            description: Always, while the server runs.
+            headers:
+              X-Request-ID:
+                $ref: '#/components/headers/RequestID'
+            content:
+              application/json:
+                schema:
+                  $ref: '#/components/schemas/Status'
+                example: {status: OK, message: ssm is running}
     Encrypt:
       post:
         tags: [crypto]
