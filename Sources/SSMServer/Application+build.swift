@@ -80,12 +80,16 @@ public func buildApplication(
         logger: logger)
 }
 
-/// HTTP/1.1 with the idle and header-read timeouts, behind TLS when configured (and `tls`).
+/// HTTP/1.1 with the idle, header-read and request-read timeouts and the per-address
+/// connection limit, behind TLS when configured (and `tls`).
 func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPServerBuilder {
     let headerTimeout = TimeAmount(security.headerTimeout)
+    let requestTimeout = TimeAmount(security.requestTimeout)
+    let limiter = security.maxConnectionsPerAddress.map(AddressConnectionLimiter.init(limit:))
     let http = HTTPServerBuilder.http1(
         configuration: .init(
-            additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)],
+            additionalChannelHandlers: [limiter?.handler()].compactMap { $0 }
+                + [RequestTimeoutHandler(headerTimeout: headerTimeout, requestTimeout: requestTimeout)],
             idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
     guard tls, let settings = security.tls else { return http }
     return try .tls(http, tlsConfiguration: try TLSFactory.serverConfiguration(settings))
