@@ -86,11 +86,14 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
     let headerTimeout = TimeAmount(security.headerTimeout)
     let requestTimeout = TimeAmount(security.requestTimeout)
     let limiter = security.maxConnectionsPerAddress.map(AddressConnectionLimiter.init(limit:))
+    // New handlers for each connection.
+    @Sendable func handlers() -> [any RemovableChannelHandler] {
+        let timeouts = RequestTimeoutHandler(headerTimeout: headerTimeout, requestTimeout: requestTimeout)
+        guard let limiter else { return [timeouts] }
+        return [limiter.handler(), timeouts]
+    }
     let http = HTTPServerBuilder.http1(
-        configuration: .init(
-            additionalChannelHandlers: [limiter?.handler()].compactMap { $0 }
-                + [RequestTimeoutHandler(headerTimeout: headerTimeout, requestTimeout: requestTimeout)],
-            idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
+        configuration: .init(additionalChannelHandlers: handlers(), idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
     guard tls, let settings = security.tls else { return http }
     return try .tls(http, tlsConfiguration: try TLSFactory.serverConfiguration(settings))
 }

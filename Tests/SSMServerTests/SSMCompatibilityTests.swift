@@ -15,12 +15,12 @@ import Testing
 @Suite("SSM compatibility: SSM's OpenAPI contract, route by route")
 struct SSMCompatibilityTests {
     /// A JSON type, as the OpenAPI document names it.
-    enum JSONType: Equatable {
+    enum JSONType: Equatable, Sendable {
         case string, integer, boolean, object, array
     }
 
     /// A response schema: the documented properties' types and the required ones.
-    struct Schema {
+    struct Schema: Sendable {
         var properties: [String: JSONType]
         var required: Set<String>
         /// The schemas of properties that hold objects.
@@ -28,7 +28,7 @@ struct SSMCompatibilityTests {
     }
 
     /// How a property holds objects of a schema.
-    indirect enum Nested {
+    indirect enum Nested: Sendable {
         case object(Schema)
         case array(of: Schema)
         /// `additionalProperties` of arrays: name → [object].
@@ -104,24 +104,28 @@ struct SSMCompatibilityTests {
             let call = Caller(client: client, prefix: prefix)
             try await call.expect(.get, "/health-check", nil, .ok, Self.healthCheck)
 
-            // Generation: SSM's client omits `id` when it is 0 (next free id) and sends no label.
+            // Generation as SSM's document has it: `id` and (AES) `bits`, no label (the key gets
+            // SSM's default label). An explicit id: other tests use these labels too.
             for (path, label, schema) in [
                 ("/generate-aes-key", "KEY_ENCRYPTION_AES256", Self.generatedAES),
                 ("/generate-des-key", "KEY_ENCRYPTION_DES", Self.generatedDES),
                 ("/generate-des3-key", "KEY_ENCRYPTION_DES3", Self.generatedDES),
             ] {
-                let body: [String: any Sendable] = path == "/generate-aes-key" ? ["bits": 256] : [:]
+                let id = Int.random(in: 1_000_000...2_000_000_000)
+                let body: [String: any Sendable] = path == "/generate-aes-key" ? ["id": id, "bits": 256] : ["id": id]
                 let generated = try await call.expect(.post, path, body, .created, schema)
-                let id = try #require(generated["id"] as? Int)
-                #expect(id > 0)
+                #expect(generated["id"] as? Int == id)
                 try await call.expect(.delete, "/store-key", ["key_label": label, "id": id], .ok, Self.deleted)
             }
 
-            // Import (an explicit id, then an omitted zero id), use, list, replace, delete.
+            // Import (an explicit id, then an omitted zero id: the label's next id), use, list,
+            // replace, delete.
             let label = uniqueLabel("ssm-compat")
             try await call.expect(
                 .post, "/store-key", ["key_label": label, "id": 1, "key_value": Self.keyValue, "key_type": "AES"], .created, Self.stored)
-            try await call.expect(.post, "/store-key", ["key_label": label, "key_value": Self.keyValue, "key_type": "AES"], .created, Self.stored)
+            let next = try await call.expect(
+                .post, "/store-key", ["key_label": label, "key_value": Self.keyValue, "key_type": "AES"], .created, Self.stored)
+            #expect(next["id"] as? Int == 2)
 
             let sealed = try await call.expect(
                 .post, "/encrypt", ["key_label": label, "plain": Self.plain, "encryption_algorithm": 1], .ok, Self.encrypted)
@@ -159,7 +163,10 @@ struct SSMCompatibilityTests {
             // Errors are SSM's problem details.
             try await call.expect(
                 .post, "/decrypt",
-                ["key_label": label, "cipher": "00", "iv": "00", "encryption_algorithm": 1, "id": 1], .notFound, Self.problem)
+                [
+                    "key_label": label, "cipher": String(repeating: "00", count: 16), "iv": String(repeating: "00", count: 16),
+                    "encryption_algorithm": 1, "id": 1,
+                ], .notFound, Self.problem)
         }
     }
 
