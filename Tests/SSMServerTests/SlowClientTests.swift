@@ -1,7 +1,11 @@
 import Foundation
+import Hummingbird
+import Logging
 import NIOCore
 import NIOPosix
+import PKCS11
 import SSMCore
+import SoftHSMTestSupport
 @testable import SSMServer
 import Synchronization
 import Testing
@@ -32,6 +36,33 @@ struct SlowClientTests {
         }
     }
 
+    /// Runs ssm's HTTP server with `security` on a free port of 127.0.0.1 (no other client
+    /// connected: every connection is the test's) and gives `body` the port.
+    static func withServer(_ security: SecurityConfiguration, _ body: @Sendable (Int) async throws -> Void) async throws {
+        let token = try SoftHSMToken.shared()
+        let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let hsm = try await HSM.connect(
+            HSMConfiguration(modulePath: token.modulePath, token: .label(token.label), pin: Array(token.pin.utf8)), logger: logger)
+        let router = buildRouter(hsm: hsm, keys: KeyService(hsm: hsm, logger: logger), bodyLimit: 1 << 20, security: security)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, server: try serverBuilder(security, tls: false),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                var iterator = ports.makeAsyncIterator()
+                try await body(try #require(await iterator.next()))
+                group.cancelAll()
+            }
+        } catch {
+            await hsm.shutdown()
+            throw error
+        }
+        await hsm.shutdown()
+    }
+
     /// A plain TCP connection to the server, its received bytes collected.
     static func connect(_ port: Int) async throws -> (channel: any Channel, received: Received) {
         let received = Received()
@@ -59,7 +90,7 @@ struct SlowClientTests {
     func trickledBody() async throws {
         var security = SecurityConfiguration()
         security.requestTimeout = .seconds(3)
-        try await TransportSecurityTests().withLiveServer(security) { port in
+        try await Self.withServer(security) { port in
             let (channel, received) = try await Self.connect(port)
             let head = "POST /encrypt HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
             try await channel.writeAndFlush(ByteBuffer(string: head)).get()
@@ -84,7 +115,7 @@ struct SlowClientTests {
     func promptRequestsAreServed() async throws {
         var security = SecurityConfiguration()
         security.requestTimeout = .seconds(2)
-        try await TransportSecurityTests().withLiveServer(security) { port in
+        try await Self.withServer(security) { port in
             let (channel, received) = try await Self.connect(port)
             // 3 × 1.2 s on one connection: more than the deadline in all, less between answers.
             for served in 1...3 {
@@ -101,7 +132,7 @@ struct SlowClientTests {
     func perAddressCap() async throws {
         var security = SecurityConfiguration()
         security.maxConnectionsPerAddress = 2
-        try await TransportSecurityTests().withLiveServer(security) { port in
+        try await Self.withServer(security) { port in
             var open: [(channel: any Channel, received: Received)] = []
             for _ in 0..<2 {
                 let connection = try await Self.connect(port)
