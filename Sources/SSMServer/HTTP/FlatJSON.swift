@@ -30,7 +30,7 @@ protocol FlatJSONDecodable: Decodable {
 ///
 /// Safe code only: the body's bytes are read through a bounds-checked `Span` (the bodies
 /// are attacker-controlled). Differential tests compare it with `JSONDecoder` on generated
-/// bodies (`FlatJSONDifferentialTests`).
+/// bodies (`WireCodingDifferentialTests`).
 ///
 /// It accepts only a subset of JSON — one object; members whose values are strings without
 /// escape sequences (valid UTF-8, no control characters) or integers without fraction or
