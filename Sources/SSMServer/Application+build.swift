@@ -80,13 +80,20 @@ public func buildApplication(
         logger: logger)
 }
 
-/// HTTP/1.1 with the idle and header-read timeouts, behind TLS when configured (and `tls`).
+/// HTTP/1.1 with the idle, header-read and request-read timeouts and the per-address
+/// connection limit, behind TLS when configured (and `tls`).
 func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPServerBuilder {
     let headerTimeout = TimeAmount(security.headerTimeout)
+    let requestTimeout = TimeAmount(security.requestTimeout)
+    let limiter = security.maxConnectionsPerAddress.map(AddressConnectionLimiter.init(limit:))
+    // New handlers for each connection.
+    @Sendable func handlers() -> [any RemovableChannelHandler] {
+        let timeouts = RequestTimeoutHandler(headerTimeout: headerTimeout, requestTimeout: requestTimeout)
+        guard let limiter else { return [timeouts] }
+        return [limiter.handler(), timeouts]
+    }
     let http = HTTPServerBuilder.http1(
-        configuration: .init(
-            additionalChannelHandlers: [HeaderTimeoutHandler(timeout: headerTimeout)],
-            idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
+        configuration: .init(additionalChannelHandlers: handlers(), idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
     guard tls, let settings = security.tls else { return http }
     return try .tls(http, tlsConfiguration: try TLSFactory.serverConfiguration(settings))
 }

@@ -49,11 +49,11 @@ struct AuthorizationTests {
         return routes.classifiedRoutes
     }
 
-    @Test("only /health-check, /ready, /openapi.yaml and /login are open; listing, stats and metrics need a credential")
+    @Test("only /health-check (also under /crypto), /ready, /openapi.yaml and /login are open; listing, stats and metrics need a credential")
     func openRoutes() async throws {
         try await withTestApp { _, hsm in
             let open = Set(Self.classifiedRoutes(hsm: hsm).filter { $0.access == .open }.map(\.path))
-            #expect(open == ["/health-check", "/ready", "/openapi.yaml", "/login"])
+            #expect(open == ["/health-check", "/crypto/health-check", "/ready", "/openapi.yaml", "/login"])
             let routes = Self.classifiedRoutes(hsm: hsm)
             #expect(routes.first { $0.path == "/pool/stats" }?.access == .global(.stats))
             #expect(routes.first { $0.path == "/get-all-keys" }?.access == .global(.list))

@@ -102,6 +102,8 @@ struct SecurityConfigurationTests {
                 server:
                   maxConnections: 100
                   headerTimeout: 2s
+                  requestTimeout: 5s
+                  maxConnectionsPerAddress: 8
                   idleTimeout: "off"
                   unixSocket: /run/ssm/ssm.sock
                 tls:
@@ -119,6 +121,8 @@ struct SecurityConfigurationTests {
         let security = configuration.security
         #expect(security.maxConnections == 100)
         #expect(security.headerTimeout == .seconds(2))
+        #expect(security.requestTimeout == .seconds(5))
+        #expect(security.maxConnectionsPerAddress == 8)
         #expect(security.idleTimeout == nil)
         #expect(security.unixSocket == "/run/ssm/ssm.sock")
         #expect(security.tls == TLSSettings(certificate: "/etc/ssm/cert.pem", key: "/etc/ssm/key.pem", clientCA: "/etc/ssm/ca.pem"))

@@ -1,10 +1,11 @@
 import Foundation
 
 /// Certificates made with openssl at run time (no private key is committed): a CA, a server
-/// certificate for localhost/127.0.0.1, a client certificate (CN `tls-client`) from the CA,
-/// and a client certificate from another CA.
+/// certificate for localhost/127.0.0.1 (a P-256 key, or with `rsaServer` an RSA one), a
+/// client certificate (CN `tls-client`) from the CA, and a client certificate from another CA.
 struct TestCertificates {
     let directory: URL
+    var rsaServer = false
     var caCertificate: String { path("ca.pem") }
     var serverCertificate: String { path("server.pem") }
     var serverKey: String { path("server.key") }
@@ -16,10 +17,10 @@ struct TestCertificates {
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// Makes the files in a new temporary directory.
-    static func make() throws -> TestCertificates {
+    static func make(rsaServer: Bool = false) throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let certificates = TestCertificates(directory: directory)
+        let certificates = TestCertificates(directory: directory, rsaServer: rsaServer)
         try certificates.generate()
         return certificates
     }
@@ -30,13 +31,15 @@ struct TestCertificates {
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try openssl(["req", "-x509"] + ec + ["-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=ssm test CA"])
         try openssl(["req", "-x509"] + ec + ["-keyout", path("rogue-ca.key"), "-out", path("rogue-ca.pem"), "-days", "2", "-subj", "/CN=rogue CA"])
-        try issue("server", subject: "/CN=localhost", ca: "ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1")
+        try issue(
+            "server", subject: "/CN=localhost", ca: "ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1", rsa: rsaServer)
         try issue("client", subject: "/CN=tls-client", ca: "ca", extensions: "extendedKeyUsage=clientAuth")
         try issue("rogue", subject: "/CN=tls-client", ca: "rogue-ca", extensions: "extendedKeyUsage=clientAuth")
     }
 
-    private func issue(_ name: String, subject: String, ca: String, extensions: String) throws {
-        try openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    private func issue(_ name: String, subject: String, ca: String, extensions: String, rsa: Bool = false) throws {
+        let key = rsa ? ["-newkey", "rsa:2048"] : ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        try openssl(["req", "-new"] + key + ["-nodes",
             "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject])
         let extensionsFile = path("\(name).ext")
         try extensions.write(toFile: extensionsFile, atomically: true, encoding: .utf8)

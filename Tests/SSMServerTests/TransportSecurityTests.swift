@@ -13,7 +13,7 @@ import SoftHSMTestSupport
 @testable import SSMServer
 import Testing
 
-/// TLS, mTLS and the header-read timeout, over real connections.
+/// TLS (its cipher policy included), mTLS and the header-read timeout, over real connections.
 @Suite("Transport security")
 struct TransportSecurityTests {
     /// Runs a live server with `security` (its TLS settings included) and gives `body` its port.
@@ -70,6 +70,49 @@ struct TransportSecurityTests {
             let old = try tlsClient(port: port, certificates: certificates, maximumVersion: .tlsv11)
             await #expect(throws: (any Error).self) { _ = try await old.execute(.init("/health-check", method: .get)) }
             try? await old.shutdown()
+        }
+    }
+
+    /// Runs `openssl s_client -brief` against the server with `arguments`; its exit status and
+    /// output (standard error included).
+    static func sClient(port: Int, caFile: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments =
+            ["s_client", "-brief", "-connect", "127.0.0.1:\(port)", "-servername", "localhost", "-CAfile", caFile, "-verify_return_error"]
+            + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (status, text)
+    }
+
+    @Test(
+        "TLS policy with an RSA certificate, by openssl s_client: TLS 1.3 and 1.2 ECDHE+AEAD accepted; static RSA and CBC refused")
+    func cipherPolicy() async throws {
+        let certificates = try TestCertificates.make(rsaServer: true)
+        defer { certificates.remove() }
+        var security = SecurityConfiguration()
+        security.tls = TLSSettings(certificate: certificates.serverCertificate, key: certificates.serverKey)
+        try await withLiveServer(security) { port in
+            let tls13 = try await Self.sClient(port: port, caFile: certificates.caCertificate, ["-tls1_3"])
+            #expect(tls13.status == 0 && tls13.output.contains("TLSv1.3"), "\(tls13.output)")
+            for cipher in ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"] {
+                let result = try await Self.sClient(port: port, caFile: certificates.caCertificate, ["-tls1_2", "-cipher", cipher])
+                #expect(result.status == 0 && result.output.contains(cipher), "\(cipher): \(result.output)")
+            }
+            // The client offers only the suite (at security level 0, so that it does offer it).
+            for cipher in ["AES128-GCM-SHA256", "AES256-SHA", "ECDHE-RSA-AES128-SHA", "AES128-SHA256", "ECDHE-RSA-AES256-SHA384"] {
+                let result = try await Self.sClient(
+                    port: port, caFile: certificates.caCertificate, ["-tls1_2", "-cipher", "\(cipher):@SECLEVEL=0"])
+                #expect(result.status != 0, "\(cipher) accepted: \(result.output)")
+            }
         }
     }
 

@@ -10,6 +10,9 @@ extension Reader {
         security.insecure = try bool("server.insecure", default: false)
         security.maxConnections = try integer("server.maxConnections", default: 4096, range: 1...1_000_000)
         security.headerTimeout = try duration("server.headerTimeout", default: .seconds(30))
+        security.requestTimeout = try duration("server.requestTimeout", default: .seconds(60))
+        let perAddress = try integer("server.maxConnectionsPerAddress", default: 0, range: 0...1_000_000)
+        security.maxConnectionsPerAddress = perAddress == 0 ? nil : perAddress
         security.idleTimeout = try optionalDuration("server.idleTimeout", default: .seconds(60))
         security.unixSocket = string("server.unixSocket")
         let certificate = string("tls.certificate")

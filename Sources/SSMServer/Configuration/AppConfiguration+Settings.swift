@@ -54,6 +54,8 @@ extension AppConfiguration {
             ("server.insecure", "\(security.insecure)"),
             ("server.maxConnections", "\(security.maxConnections)"),
             ("server.headerTimeout", DurationParser.format(security.headerTimeout)),
+            ("server.requestTimeout", DurationParser.format(security.requestTimeout)),
+            ("server.maxConnectionsPerAddress", "\(security.maxConnectionsPerAddress ?? 0)"),
             ("server.idleTimeout", security.idleTimeout.map(DurationParser.format) ?? "off"),
             ("server.unixSocket", security.unixSocket ?? "(none)"),
         ]

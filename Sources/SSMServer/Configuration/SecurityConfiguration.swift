@@ -9,6 +9,12 @@ public struct SecurityConfiguration: Sendable {
     /// `server.headerTimeout`: a connection whose request head has not fully arrived this long
     /// after it opened (or after its previous response) is closed (slow clients).
     public var headerTimeout: Duration = .seconds(30)
+    /// `server.requestTimeout`: a request (head and body) not fully arrived this long after the
+    /// connection opened (or after its previous response) is answered 408 and the connection closed.
+    public var requestTimeout: Duration = .seconds(60)
+    /// `server.maxConnectionsPerAddress`: connections from one IP address beyond this are
+    /// closed as soon as they open; nil (`0` in the configuration): no such limit.
+    public var maxConnectionsPerAddress: Int?
     /// `server.idleTimeout`: a connection with nothing to read or write this long is closed.
     public var idleTimeout: Duration? = .seconds(60)
     /// `server.unixSocket`: also listen on this Unix socket (created with mode 0600).

@@ -20,13 +20,17 @@ enum FlatJSONValue {
 /// one object whose members are strings without escapes and integers.
 protocol FlatJSONDecodable: Decodable {
     /// The member names the type reads.
-    static var flatFields: [StaticString] { get }
+    static var flatFields: [String] { get }
     /// The value from the members' values (in ``flatFields`` order, nil when absent); nil when
     /// one is missing or of the wrong type, so that `JSONDecoder` reports the problem.
     init?(flatValues: [FlatJSONValue?])
 }
 
 /// A strict reader of flat JSON objects, for request bodies.
+///
+/// Safe code only: the body's bytes are read through a bounds-checked `Span` (the bodies
+/// are attacker-controlled). Differential tests compare it with `JSONDecoder` on generated
+/// bodies (`WireCodingDifferentialTests`).
 ///
 /// It accepts only a subset of JSON — one object; members whose values are strings without
 /// escape sequences (valid UTF-8, no control characters) or integers without fraction or
@@ -36,62 +40,64 @@ protocol FlatJSONDecodable: Decodable {
 enum FlatJSON {
     /// The values of `fields` in the object in `buffer`, or nil when the body is not of the
     /// simple shape (or repeats a member).
-    static func read(_ buffer: ByteBuffer, fields: [StaticString]) -> [FlatJSONValue?]? {
-        buffer.withUnsafeReadableBytes { bytes in
-            var reader = Reader(bytes: bytes)
-            return reader.object(fields: fields)
-        }
+    static func read(_ buffer: ByteBuffer, fields: [String]) -> [FlatJSONValue?]? {
+        var reader = Reader()
+        return reader.object(buffer.readableBytesUInt8Span, fields: fields)
     }
 
+    /// The reader's position; the bytes (a `Span`, bounds-checked) are passed to each step.
     private struct Reader {
-        let bytes: UnsafeRawBufferPointer
         var index = 0
 
-        mutating func object(fields: [StaticString]) -> [FlatJSONValue?]? {
+        mutating func object(_ bytes: Span<UInt8>, fields: [String]) -> [FlatJSONValue?]? {
             var values = [FlatJSONValue?](repeating: nil, count: fields.count)
-            skipSpace()
-            guard take(UInt8(ascii: "{")) else { return nil }
-            skipSpace()
-            if take(UInt8(ascii: "}")) { return end() ? values : nil }
+            skipSpace(bytes)
+            guard take(UInt8(ascii: "{"), bytes) else { return nil }
+            skipSpace(bytes)
+            if take(UInt8(ascii: "}"), bytes) { return end(bytes) ? values : nil }
             while true {
-                guard take(UInt8(ascii: "\"")), let key = stringBytes() else { return nil }
-                skipSpace()
-                guard take(UInt8(ascii: ":")) else { return nil }
-                skipSpace()
-                guard let value = value() else { return nil }
-                if let field = fields.firstIndex(where: { Self.equal(key, $0) }) {
+                guard take(UInt8(ascii: "\""), bytes), let key = stringRange(bytes) else { return nil }
+                skipSpace(bytes)
+                guard take(UInt8(ascii: ":"), bytes) else { return nil }
+                skipSpace(bytes)
+                guard let value = value(bytes) else { return nil }
+                let name = bytes.extracting(key)
+                if let field = Self.field(named: name, in: fields) {
                     guard values[field] == nil else { return nil }  // repeated member
                     values[field] = value
-                } else if String(validating: key, as: UTF8.self) == nil {
+                } else if (try? UTF8Span(validating: name)) == nil {
                     return nil
                 }
-                skipSpace()
-                if take(UInt8(ascii: ",")) {
-                    skipSpace()
+                skipSpace(bytes)
+                if take(UInt8(ascii: ","), bytes) {
+                    skipSpace(bytes)
                     continue
                 }
-                guard take(UInt8(ascii: "}")) else { return nil }
-                return end() ? values : nil
+                guard take(UInt8(ascii: "}"), bytes) else { return nil }
+                return end(bytes) ? values : nil
             }
         }
 
-        private mutating func value() -> FlatJSONValue? {
+        private mutating func value(_ bytes: Span<UInt8>) -> FlatJSONValue? {
             guard index < bytes.count else { return nil }
-            if take(UInt8(ascii: "\"")) {
-                guard let raw = stringBytes(), let string = String(validating: raw, as: UTF8.self) else { return nil }
-                return .string(string)
+            if take(UInt8(ascii: "\""), bytes) {
+                guard let range = stringRange(bytes), let text = try? UTF8Span(validating: bytes.extracting(range)) else {
+                    return nil
+                }
+                return .string(String(copying: text))
             }
-            return integer().map(FlatJSONValue.integer)
+            return integer(bytes).map(FlatJSONValue.integer)
         }
 
-        /// The bytes up to the closing quote (consumed); nil at an escape, a control character or the end.
-        private mutating func stringBytes() -> UnsafeRawBufferPointer? {
+        /// The range of the bytes up to the closing quote (consumed); nil at an escape, a
+        /// control character or the end.
+        private mutating func stringRange(_ bytes: Span<UInt8>) -> Range<Int>? {
             let start = index
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    return UnsafeRawBufferPointer(rebasing: bytes[start..<(index - 1)])
+                    return start..<(index - 1)
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
                 index += 1
@@ -100,8 +106,8 @@ enum FlatJSON {
         }
 
         /// `-?(0|[1-9][0-9]*)` not followed by a fraction or exponent, within `Int`.
-        private mutating func integer() -> Int? {
-            let negative = take(UInt8(ascii: "-"))
+        private mutating func integer(_ bytes: Span<UInt8>) -> Int? {
+            let negative = take(UInt8(ascii: "-"), bytes)
             let start = index
             var value = 0
             while index < bytes.count, let digit = Self.digit(bytes[index]) {
@@ -122,18 +128,18 @@ enum FlatJSON {
             return value
         }
 
-        private mutating func end() -> Bool {
-            skipSpace()
+        private mutating func end(_ bytes: Span<UInt8>) -> Bool {
+            skipSpace(bytes)
             return index == bytes.count
         }
 
-        private mutating func take(_ byte: UInt8) -> Bool {
+        private mutating func take(_ byte: UInt8, _ bytes: Span<UInt8>) -> Bool {
             guard index < bytes.count, bytes[index] == byte else { return false }
             index += 1
             return true
         }
 
-        private mutating func skipSpace() {
+        private mutating func skipSpace(_ bytes: Span<UInt8>) {
             while index < bytes.count {
                 switch bytes[index] {
                 case 0x20, 0x09, 0x0a, 0x0d: index += 1
@@ -146,9 +152,17 @@ enum FlatJSON {
             byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? Int(byte - UInt8(ascii: "0")) : nil
         }
 
-        private static func equal(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
-            guard bytes.count == name.utf8CodeUnitCount else { return false }
-            return name.withUTF8Buffer { $0.elementsEqual(bytes) }
+        /// The index in `fields` of the member name `name`.
+        private static func field(named name: Span<UInt8>, in fields: [String]) -> Int? {
+            for index in fields.indices where equal(name, fields[index]) { return index }
+            return nil
+        }
+
+        private static func equal(_ bytes: Span<UInt8>, _ name: String) -> Bool {
+            let name = name.utf8.span
+            guard bytes.count == name.count else { return false }
+            for index in name.indices where bytes[index] != name[index] { return false }
+            return true
         }
     }
 }

@@ -1,6 +1,10 @@
 import NIOCore
 
 /// Lower-case hex coding of the wire format's binary fields.
+///
+/// Safe code only (`Span`, `OutputSpan`, `OutputRawSpan`): the decoder reads what clients
+/// send. docs/performance.md ("Wire coding without unsafe pointers") has its speed against
+/// the earlier pointer version.
 enum Hex {
     /// The lower-case hex digit of `nibble` (0...15).
     @inline(__always)
@@ -10,59 +14,47 @@ enum Hex {
 
     /// Encodes bytes as lower-case hex.
     static func encode(_ bytes: [UInt8]) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-            bytes.withUnsafeBufferPointer { encode($0, into: UnsafeMutableRawBufferPointer(buffer)) }
+        let digits = [UInt8](capacity: bytes.count * 2) { (output: inout OutputSpan<UInt8>) in
+            let input = bytes.span
+            for index in input.indices {
+                output.append(digit(input[index] >> 4))
+                output.append(digit(input[index] & 0x0f))
+            }
         }
+        return String(decoding: digits, as: Unicode.ASCII.self)
     }
 
     /// Appends the lower-case hex of `bytes` to `buffer`, without an intermediate string.
     static func write(_ bytes: [UInt8], into buffer: inout ByteBuffer) {
         guard !bytes.isEmpty else { return }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count * 2) { output in
-            bytes.withUnsafeBufferPointer { encode($0, into: output) }
+        buffer.writeWithOutputRawSpan(minimumWritableBytes: bytes.count * 2) { output in
+            let input = bytes.span
+            for index in input.indices {
+                output.append(digit(input[index] >> 4), as: UInt8.self)
+                output.append(digit(input[index] & 0x0f), as: UInt8.self)
+            }
         }
-    }
-
-    /// Writes `2 * bytes.count` hex digits at the start of `output`; returns their count.
-    private static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableRawBufferPointer) -> Int {
-        precondition(output.count >= bytes.count * 2)
-        var index = 0
-        for byte in bytes {
-            output[index] = digit(byte >> 4)
-            output[index &+ 1] = digit(byte & 0x0f)
-            index &+= 2
-        }
-        return index
     }
 
     /// Decodes hex (either case); nil when the length is odd or a character is not a hex digit.
     static func decode(_ string: String) -> [UInt8]? {
-        var utf8 = string.utf8
-        if let bytes = utf8.withContiguousStorageIfAvailable({ decode($0) }) {
-            return bytes
-        }
-        var copy = string
-        copy.makeContiguousUTF8()
-        utf8 = copy.utf8
-        return utf8.withContiguousStorageIfAvailable { decode($0) } ?? nil
+        decode(string.utf8.span)
     }
 
-    private static func decode(_ chars: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    /// Decodes hex digits (either case); nil when the count is odd or one is not a hex digit.
+    private static func decode(_ chars: Span<UInt8>) -> [UInt8]? {
         guard chars.count % 2 == 0 else { return nil }
-        let count = chars.count / 2
         var valid = true
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
+        let bytes = [UInt8](capacity: chars.count / 2) { (output: inout OutputSpan<UInt8>) in
             var index = 0
-            while index < count {
-                guard let high = value(chars[2 &* index]), let low = value(chars[2 &* index &+ 1]) else {
+            while index < chars.count {
+                guard let high = value(chars[index]), let low = value(chars[index &+ 1]) else {
                     valid = false
-                    break
+                    return
                 }
-                output[index] = high << 4 | low
-                index &+= 1
+                output.append(high << 4 | low)
+                index &+= 2
             }
-            // Bytes decoded before a bad digit are initialised; the rest is never read.
-            initialized = index
         }
         return valid ? bytes : nil
     }

@@ -60,28 +60,28 @@ struct JSONWriter {
     /// everything else (including `/` and non-ASCII) as is.
     private mutating func writeString(_ value: String) {
         buffer.writeInteger(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { bytes in
-            var start = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
-                start = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case 0x08: buffer.writeStaticString("\\b")
-                case 0x0c: buffer.writeStaticString("\\f")
-                case 0x0a: buffer.writeStaticString("\\n")
-                case 0x0d: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
-                default:
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(Hex.digit(byte >> 4))
-                    buffer.writeInteger(Hex.digit(byte & 0x0f))
-                }
+        let bytes = value.utf8.span
+        var start = 0
+        for index in bytes.indices {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            buffer.writeBytes(bytes.bytes.extracting(start..<index))
+            start = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case 0x08: buffer.writeStaticString("\\b")
+            case 0x0c: buffer.writeStaticString("\\f")
+            case 0x0a: buffer.writeStaticString("\\n")
+            case 0x0d: buffer.writeStaticString("\\r")
+            case 0x09: buffer.writeStaticString("\\t")
+            default:
+                buffer.writeStaticString("\\u00")
+                buffer.writeInteger(Hex.digit(byte >> 4))
+                buffer.writeInteger(Hex.digit(byte & 0x0f))
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
         }
+        buffer.writeBytes(bytes.bytes.extracting(start..<bytes.count))
         buffer.writeInteger(UInt8(ascii: "\""))
     }
 }

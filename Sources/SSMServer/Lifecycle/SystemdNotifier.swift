@@ -84,6 +84,7 @@ public struct SystemdNotifier: Sendable {
         guard path.count < capacity else {
             throw SystemdNotifierError(call: "NOTIFY_SOCKET", errno: ENAMETOOLONG)
         }
+        // Pointers only at the C boundary (sockaddr_un, sendto(2)); the bytes are ssm's own.
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
         guard let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path) else {
             throw SystemdNotifierError(call: "sockaddr_un", errno: EINVAL)

@@ -20,6 +20,7 @@ public struct LogOutput: Sendable {
     /// Standard error. Each line is one `write(2)` (repeated only for what a short write
     /// left), so lines of concurrent requests do not interleave and no lock is taken.
     public static let standardError = LogOutput { line in
+        // The one pointer here is what write(2) takes: the line is ssm's own, written as is.
         line.withUnsafeBytes { buffer in
             guard var base = buffer.baseAddress else { return }
             var remaining = buffer.count

@@ -14,7 +14,7 @@ struct EncryptRequest: Decodable, FlatJSONDecodable {
         case keyLabel = "key_label", plain, encryptionAlgorithm = "encryption_algorithm"
     }
 
-    static let flatFields: [StaticString] = ["key_label", "plain", "encryption_algorithm"]
+    static let flatFields: [String] = ["key_label", "plain", "encryption_algorithm"]
 
     init?(flatValues values: [FlatJSONValue?]) {
         guard let keyLabel = values[0]?.string, let plain = values[1]?.string, let algorithm = values[2]?.integer else {
@@ -61,7 +61,7 @@ struct DecryptRequest: Decodable, FlatJSONDecodable {
         case keyLabel = "key_label", cipher, iv, id, encryptionAlgorithm = "encryption_algorithm"
     }
 
-    static let flatFields: [StaticString] = ["key_label", "cipher", "iv", "id", "encryption_algorithm"]
+    static let flatFields: [String] = ["key_label", "cipher", "iv", "id", "encryption_algorithm"]
 
     init?(flatValues values: [FlatJSONValue?]) {
         guard let keyLabel = values[0]?.string, let cipher = values[1]?.string, let iv = values[2]?.string,
@@ -94,7 +94,7 @@ struct EncryptGCMRequest: Decodable, FlatJSONDecodable {
         case keyLabel = "key_label", plain, aad
     }
 
-    static let flatFields: [StaticString] = ["key_label", "plain", "aad"]
+    static let flatFields: [String] = ["key_label", "plain", "aad"]
 
     init?(flatValues values: [FlatJSONValue?]) {
         guard let keyLabel = values[0]?.string, let plain = values[1]?.string else { return nil }
@@ -143,7 +143,7 @@ struct DecryptGCMRequest: Decodable, FlatJSONDecodable {
         case keyLabel = "key_label", cipher, iv, tag, aad, id
     }
 
-    static let flatFields: [StaticString] = ["key_label", "cipher", "iv", "tag", "aad", "id"]
+    static let flatFields: [String] = ["key_label", "cipher", "iv", "tag", "aad", "id"]
 
     init?(flatValues values: [FlatJSONValue?]) {
         guard let keyLabel = values[0]?.string, let cipher = values[1]?.string, let iv = values[2]?.string,

@@ -4,8 +4,9 @@ import PKCS11
 import SSMCore
 import SessionPool
 
-/// `GET /health-check` (the process answers), `GET /ready` (the pool holds a logged-in
-/// session) and `GET /pool/stats`.
+/// `GET /health-check` (the process answers; also under `/crypto`, where SSM v1.6.1 serves
+/// it and its generated client asks), `GET /ready` (the pool holds a logged-in session) and
+/// `GET /pool/stats`.
 struct SystemController {
     let hsm: HSM
 
@@ -20,7 +21,7 @@ struct SystemController {
     }
 
     func addRoutes(to table: RouteRegistrar) {
-        table.add(.get, ["/health-check"], .open) { _, _ in
+        table.add(.get, .rootAndCrypto("/health-check"), .open) { _, _ in
             JSONBody.written(Status(status: "OK", message: "ssm is running"))
         }
         table.add(.get, ["/ready"], .open) { _, _ in
