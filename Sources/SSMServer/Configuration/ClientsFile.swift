@@ -9,7 +9,7 @@ import Yams
 /// clients:
 ///   webconsole:
 ///     tokenSha256: 9f86d0...            # SHA-256 (hex) of the bearer token: `ssm clients token`
-///     mtlsIdentity: webconsole.internal # the TLS client certificate's CN or a SAN
+///     mtlsIdentity: dns:webconsole.internal # a name of its TLS client certificate: cn:, dns:, uri:, email: (bare: CN)
 ///     passwordHash: $2b$12$...          # bcrypt, for POST /login: `ssm clients hash-password`
 ///     policy:                           # operation: key-label patterns
 ///       encrypt: ["KEY_ENCRYPTION_*"]
@@ -52,10 +52,18 @@ enum ClientsFile {
             }
             tokenHash = bytes
         }
-        let mtls = entry["mtlsIdentity"] as? String
+        let mtls = (entry["mtlsIdentity"] as? String).map(CertificateIdentity.init(parsing:))
         let password = entry["passwordHash"] as? String
-        if let password, !(password.hasPrefix("$2a$") || password.hasPrefix("$2b$") || password.hasPrefix("$2y$")) {
-            throw ConfigurationError(key: "\(key).passwordHash", "must be a bcrypt hash ($2b$...), never a password")
+        if let password {
+            guard let cost = Credentials.cost(ofPasswordHash: password) else {
+                throw ConfigurationError(key: "\(key).passwordHash", "must be a bcrypt hash ($2b$...), never a password")
+            }
+            let costs = Credentials.passwordCosts
+            guard costs.contains(cost) else {
+                throw ConfigurationError(
+                    key: "\(key).passwordHash",
+                    "bcrypt cost \(cost) is outside \(costs.lowerBound)...\(costs.upperBound): hash the password again with `ssm clients hash-password`")
+            }
         }
         guard tokenHash != nil || mtls != nil || password != nil else {
             throw ConfigurationError(key: key, "needs a credential: tokenSha256, mtlsIdentity or passwordHash")

@@ -192,7 +192,10 @@ paths:
         `passwordHash`. The token is a JWT (RFC 7519) signed `ES256` inside the HSM with a P-256
         key that never leaves the token (`login.keyLabel`), valid for `login.tokenTTL` (15 min by
         default), with `iss`, `aud`, `sub` (the client id), `iat`, `nbf`, `exp`. An unknown id and a
-        wrong password get the same 401.
+        wrong password get the same 401, after the same bcrypt work. Failed attempts are limited per
+        `service_id` and per address (`login.failuresPerMinute`, `login.failureBurst`): beyond, 429
+        `LOGIN_THROTTLED` without a password check. At most `login.maxConcurrent` checks run and
+        `login.maxQueued` wait: beyond, 503 `LOGIN_BUSY`.
       operationId: login
       security:
         - {}
@@ -761,7 +764,7 @@ components:
       description: A client's token (ssm stores only its SHA-256), or a JWT from `POST /login`.
     mutualTLS:
       type: mutualTLS
-      description: A TLS client certificate from `tls.clientCA` whose CN or a SAN is a client's `mtlsIdentity`.
+      description: A TLS client certificate from `tls.clientCA` that carries a client's `mtlsIdentity` in the field it names (cn:, dns:, uri:, email:; a bare name is the CN).
   pathItems:
     Encrypt:
       post:
@@ -1358,7 +1361,7 @@ components:
           schema:
             $ref: '#/components/schemas/Problem'
     RateLimited:
-      description: '`RATE_LIMITED`: the client (or anonymous peer) is over `limits.rateLimit`.'
+      description: '`RATE_LIMITED`: the client (or anonymous peer) is over `limits.rateLimit`; `LOGIN_THROTTLED`: too many failed logins for the `service_id` or from the address.'
       headers:
         X-Request-ID:
           $ref: '#/components/headers/RequestID'
@@ -1534,7 +1537,7 @@ components:
         (`pool.maxWaiters` requests already wait; answered at once), `HSM_BUSY` (the HSM is out
         of resources), `HSM_UNAVAILABLE` (the device or session was lost; while the circuit
         breaker is open, answered at once), `NOT_READY` (not logged in, or reconnecting),
-        `SHUTTING_DOWN`, `CANCELLED`.
+        `SHUTTING_DOWN`, `CANCELLED`, `LOGIN_BUSY` (too many logins at once).
       headers:
         X-Request-ID:
           $ref: '#/components/headers/RequestID'
