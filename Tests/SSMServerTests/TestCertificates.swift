@@ -2,7 +2,8 @@ import Foundation
 
 /// Certificates made with openssl at run time (no private key is committed): a CA, a server
 /// certificate for localhost/127.0.0.1, a client certificate (CN `tls-client`) from the CA,
-/// and a client certificate from another CA.
+/// a client certificate (CN `mallory`) whose SANs name `tls-client` (DNS) and
+/// `spiffe://test/mallory` (URI), and a client certificate from another CA.
 struct TestCertificates {
     let directory: URL
     var caCertificate: String { path("ca.pem") }
@@ -10,6 +11,8 @@ struct TestCertificates {
     var serverKey: String { path("server.key") }
     var clientCertificate: String { path("client.pem") }
     var clientKey: String { path("client.key") }
+    var malloryCertificate: String { path("mallory.pem") }
+    var malloryKey: String { path("mallory.key") }
     var rogueCertificate: String { path("rogue.pem") }
     var rogueKey: String { path("rogue.key") }
 
@@ -32,6 +35,9 @@ struct TestCertificates {
         try openssl(["req", "-x509"] + ec + ["-keyout", path("rogue-ca.key"), "-out", path("rogue-ca.pem"), "-days", "2", "-subj", "/CN=rogue CA"])
         try issue("server", subject: "/CN=localhost", ca: "ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1")
         try issue("client", subject: "/CN=tls-client", ca: "ca", extensions: "extendedKeyUsage=clientAuth")
+        try issue(
+            "mallory", subject: "/CN=mallory", ca: "ca",
+            extensions: "extendedKeyUsage=clientAuth\nsubjectAltName=DNS:tls-client,URI:spiffe://test/mallory")
         try issue("rogue", subject: "/CN=tls-client", ca: "rogue-ca", extensions: "extendedKeyUsage=clientAuth")
     }
 
