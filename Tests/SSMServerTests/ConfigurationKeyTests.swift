@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import SSMCore
+import SessionPool
 @testable import SSMServer
 import Testing
 
