@@ -80,7 +80,9 @@ extension AppConfiguration {
         var configuration = try reader.configuration()
         configuration.security = try reader.security(clients: ClientsFile.clients(yaml: yaml))
         try configuration.checkListener()
-        configuration.warnings = configuration.securityWarnings(configPath: path, holdsPIN: reader.fileHoldsPIN(yaml))
+        configuration.warnings =
+            configuration.securityWarnings(configPath: path, holdsPIN: reader.fileHoldsPIN(yaml))
+            + (try ClientsFile.bareIdentityWarnings(yaml: yaml))
         return configuration
     }
 }

@@ -21,6 +21,23 @@ enum ClientsFile {
     ///
     /// - Throws: ``ConfigurationError`` naming the client and field.
     static func clients(yaml: String) throws -> [Client] {
+        try entries(yaml: yaml).map { try client(id: $0.0, $0.1) }
+    }
+
+    /// A warning for each client whose `mtlsIdentity` names no field: it matches the
+    /// certificate's CN only, where it used to match a SAN too.
+    static func bareIdentityWarnings(yaml: String) throws -> [String] {
+        try entries(yaml: yaml).compactMap { id, entry in
+            guard let text = entry["mtlsIdentity"] as? String,
+                CertificateIdentity.Field(rawValue: String(text.prefix { $0 != ":" }).lowercased()) == nil
+            else { return nil }
+            return "clients.\(id).mtlsIdentity: '\(text)' matches the client certificate's CN only (not a SAN); "
+                + "write cn:\(text) to say so, or dns:, uri:, email: for a SAN"
+        }
+    }
+
+    /// Each client id with its mapping, sorted by id.
+    private static func entries(yaml: String) throws -> [(String, [String: Any])] {
         let root: Any?
         do {
             root = try Yams.load(yaml: yaml)
@@ -35,7 +52,7 @@ enum ClientsFile {
             guard let entry = entries[id] as? [String: Any] else {
                 throw ConfigurationError(key: "clients.\(id)", "must be a mapping (tokenSha256, policy, ...)")
             }
-            return try client(id: id, entry)
+            return (id, entry)
         }
     }
 
