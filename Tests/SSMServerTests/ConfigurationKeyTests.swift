@@ -44,7 +44,8 @@ struct ConfigurationKeyTests {
             "configuration error: pool.maxSize.value: unknown key; did you mean pool.maxSize?")
         // A misspelt PIN key: the key is named, never its value.
         await expectError(
-            "pkcs11:\n  tokenLabel: ssm\n  pn: \"s3cr3t-pin\"\n", "configuration error: pkcs11.pn: unknown key; did you mean pkcs11.pin?")
+            "pkcs11:\n  tokenLabel: ssm\n  pn: \"s3cr3t-pin\"\n",
+            "configuration error: pkcs11.pn: unknown key; did you mean pkcs11.pin?")
         await expectError(
             Self.base + "frobnicate: true\n", "configuration error: frobnicate: unknown key")
     }
@@ -53,15 +54,18 @@ struct ConfigurationKeyTests {
     func unknownVariables() async throws {
         await expectError(
             Self.base, environment: ["SSM_POOL_MAXSIZ": "3"],
-            "configuration error: SSM_POOL_MAXSIZ: unknown configuration variable; did you mean SSM_POOL_MAX_SIZE (pool.maxSize)?")
+            "configuration error: SSM_POOL_MAXSIZ: unknown configuration variable; did you mean SSM_POOL_MAX_SIZE (pool.maxSize)?"
+        )
         await expectError(
             Self.base, environment: ["SSM_POOL_MAXSIZE": "3"],
-            "configuration error: SSM_POOL_MAXSIZE: unknown configuration variable; did you mean SSM_POOL_MAX_SIZE (pool.maxSize)?")
+            "configuration error: SSM_POOL_MAXSIZE: unknown configuration variable; did you mean SSM_POOL_MAX_SIZE (pool.maxSize)?"
+        )
         await expectError(
             Self.base, environment: ["SSM_AUDIT_FLIE": "/tmp/audit"],
             "configuration error: SSM_AUDIT_FLIE: unknown configuration variable; did you mean SSM_AUDIT_FILE (audit.file)?")
         let configuration = try await load(
-            Self.base, environment: ["SSM_TOKEN_DIR": "/tmp/t", "SSM_INIT_TOKEN": "1", "SSM_BUILD": "debug", "SSM_POOL_MAX_SIZE": "3"])
+            Self.base,
+            environment: ["SSM_TOKEN_DIR": "/tmp/t", "SSM_INIT_TOKEN": "1", "SSM_BUILD": "debug", "SSM_POOL_MAX_SIZE": "3"])
         #expect(configuration.hsm.pool.maxSize == 3)
     }
 
@@ -82,8 +86,11 @@ struct ConfigurationKeyTests {
 
     @Test("typed reads: a value of the wrong type names the key and the value (never the PIN's)")
     func typedValues() async throws {
-        await expectError(Self.base + "pool:\n  maxSize: ten\n", "configuration error: pool.maxSize: must be an integer, got 'ten'")
-        await expectError(Self.base + "server:\n  insecure: maybe\n", "configuration error: server.insecure: must be true or false, got 'maybe'")
+        await expectError(
+            Self.base + "pool:\n  maxSize: ten\n", "configuration error: pool.maxSize: must be an integer, got 'ten'")
+        await expectError(
+            Self.base + "server:\n  insecure: maybe\n", "configuration error: server.insecure: must be true or false, got 'maybe'"
+        )
         await expectError(
             Self.base + "pool:\n  idleTimeout: \"off\"\n",
             "configuration error: pool.idleTimeout: must be a duration such as 250ms, 5s, 5m or 1h, got 'off'")
@@ -130,7 +137,9 @@ struct ConfigurationKeyTests {
                 #expect(same, "README says \(key) defaults to \(value), ssm uses \(actual)")
             }
         }
-        #expect(documented == Set(AppConfiguration.keys), "missing from README: \(Set(AppConfiguration.keys).subtracting(documented).sorted())")
+        #expect(
+            documented == Set(AppConfiguration.keys),
+            "missing from README: \(Set(AppConfiguration.keys).subtracting(documented).sorted())")
     }
 
     @Test("the values in config/ssm.yaml are the defaults")
@@ -143,7 +152,9 @@ struct ConfigurationKeyTests {
 
     /// The `backquoted` words of a table cell.
     static func quoted(_ cell: String) -> [String] {
-        cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map {
+            String($0.element)
+        }
     }
 
     @Test("a loopback address is decided by the parsed address, not by its text")

@@ -25,7 +25,9 @@ struct LoginThrottleTests {
         return security
     }
 
-    @Test("32 concurrent wrong passwords: failureBurst are checked, the rest get 429 with Retry-After; another client still logs in")
+    @Test(
+        "32 concurrent wrong passwords: failureBurst are checked, the rest get 429 with Retry-After; another client still logs in"
+    )
     func concurrentWrongPasswords() async throws {
         let security = Self.security(label: uniqueLabel("jwt"))
         let burst = security.login.failureBurst
@@ -35,7 +37,8 @@ struct LoginThrottleTests {
                 let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
                     for attempt in 0..<32 {
                         group.addTask {
-                            let response = try await client.send(.post, "/login", ["service_id": "udm", "password": "guess-\(attempt)"])
+                            let response = try await client.send(
+                                .post, "/login", ["service_id": "udm", "password": "guess-\(attempt)"])
                             return (response.status, response.headers[.retryAfter])
                         }
                     }
@@ -95,6 +98,13 @@ struct LoginThrottleTests {
         var blocked = 0
         for id in 0..<20 where throttle.begin(.init(clientID: "id-\(id)", address: "10.0.0.2"), now: now) != nil { blocked += 1 }
         #expect(blocked == 20 - 4 * settings.failureBurst)
+        // IPv6: one bucket per /64.
+        #expect(LoginThrottle.Attempt.network(of: "2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64")
+        #expect(LoginThrottle.Attempt.network(of: "2001:db8::1") == "2001:db8:0:0::/64")
+        #expect(LoginThrottle.Attempt.network(of: "::ffff:10.0.0.3") == "10.0.0.3")
+        #expect(LoginThrottle.Attempt.network(of: "10.0.0.3") == "10.0.0.3")
+        let v6 = (0..<20).map { LoginThrottle.Attempt(clientID: "v6-\($0)", address: "2001:db8:7:7::\($0 + 1)") }
+        #expect(v6.filter { throttle.begin($0, now: now) != nil }.count == 20 - 4 * settings.failureBurst)
         settings.failuresPerMinute = 0
         let off = LoginThrottle(settings)
         for _ in 0..<100 { #expect(off.begin(udm, now: now) == nil) }

@@ -59,7 +59,8 @@ struct SecurityConfigurationTests {
         let web = try #require(clients.client(id: "webconsole"))
         #expect(web.tokenSHA256?.count == 32)
         #expect(web.mtlsIdentity == CertificateIdentity(.cn, "webconsole.internal"))  // bare: the CN
-        #expect(configuration.warnings.contains { $0.hasPrefix("clients.webconsole.mtlsIdentity: 'webconsole.internal' matches") })
+        let bare = "clients.webconsole.mtlsIdentity: 'webconsole.internal' matches"
+        #expect(configuration.warnings.contains { $0.hasPrefix(bare) })
         #expect(web.allows(.encrypt, key: "KEY_ENCRYPTION_AES256"))
         #expect(!web.allows(.encrypt, key: "OTHER"))
         #expect(!web.allows(.generate, key: "KEY_ENCRYPTION_AES256"))

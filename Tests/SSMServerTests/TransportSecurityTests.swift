@@ -124,7 +124,8 @@ struct TransportSecurityTests {
         ])
         try await withLiveServer(security) { port in
             let mallory = try tlsClient(
-                port: port, certificates: certificates, certificate: certificates.malloryCertificate, key: certificates.malloryKey)
+                port: port, certificates: certificates, certificate: certificates.malloryCertificate,
+                key: certificates.malloryKey)
             // Known as mallory by its URI SAN, not as tls by its DNS SAN: forbidden, not granted.
             #expect(try await mallory.execute(.init("/pool/stats", method: .get)).status == .forbidden)
             try await mallory.shutdown()
@@ -137,14 +138,16 @@ struct TransportSecurityTests {
         security.clients = ClientRegistry([Client(id: "tls", mtlsIdentity: "cn:tls-client", rules: stats)])
         try await withLiveServer(security) { port in
             let mallory = try tlsClient(
-                port: port, certificates: certificates, certificate: certificates.malloryCertificate, key: certificates.malloryKey)
+                port: port, certificates: certificates, certificate: certificates.malloryCertificate,
+                key: certificates.malloryKey)
             #expect(try await mallory.execute(.init("/pool/stats", method: .get)).status == .unauthorized)
             try await mallory.shutdown()
         }
         security.clients = ClientRegistry([Client(id: "dns", mtlsIdentity: "dns:TLS-Client", rules: stats)])
         try await withLiveServer(security) { port in
             let mallory = try tlsClient(
-                port: port, certificates: certificates, certificate: certificates.malloryCertificate, key: certificates.malloryKey)
+                port: port, certificates: certificates, certificate: certificates.malloryCertificate,
+                key: certificates.malloryKey)
             #expect(try await mallory.execute(.init("/pool/stats", method: .get)).status == .ok)
             try await mallory.shutdown()
         }

@@ -79,7 +79,8 @@ enum ClientsFile {
             guard costs.contains(cost) else {
                 throw ConfigurationError(
                     key: "\(key).passwordHash",
-                    "bcrypt cost \(cost) is outside \(costs.lowerBound)...\(costs.upperBound): hash the password again with `ssm clients hash-password`")
+                    "bcrypt cost \(cost) is outside \(costs.lowerBound)...\(costs.upperBound): "
+                        + "hash the password again with `ssm clients hash-password`")
             }
         }
         guard tokenHash != nil || mtls != nil || password != nil else {

@@ -47,12 +47,14 @@ extension Reader {
         try read(&mode, "tls.clientCertificate")
         switch (certificate, key) {
         case (let certificate?, let key?):
-            return TLSSettings(certificate: certificate, key: key, clientCA: clientCA, requireClientCertificate: mode == .required)
+            return TLSSettings(
+                certificate: certificate, key: key, clientCA: clientCA, requireClientCertificate: mode == .required)
         case (nil, nil):
             if clientCA != nil { throw ConfigurationError(key: "tls.clientCA", "needs tls.certificate and tls.key") }
             return nil
         default:
-            throw ConfigurationError(key: certificate == nil ? "tls.certificate" : "tls.key", "set both tls.certificate and tls.key")
+            throw ConfigurationError(
+                key: certificate == nil ? "tls.certificate" : "tls.key", "set both tls.certificate and tls.key")
         }
     }
 

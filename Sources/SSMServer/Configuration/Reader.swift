@@ -70,7 +70,9 @@ struct Reader {
     }
 
     private func durationOrOff(_ key: String) throws -> ConfigDuration? {
-        let value = try typed(key, expected: ConfigDuration.expected) { try config.requiredString(forKey: $0, as: ConfigDuration.self) }
+        let value = try typed(key, expected: ConfigDuration.expected) {
+            try config.requiredString(forKey: $0, as: ConfigDuration.self)
+        }
         if let duration = value?.duration, duration <= .zero {
             throw ConfigurationError(key: key, "must be greater than zero")
         }
@@ -81,7 +83,9 @@ struct Reader {
     func read<Value: RawRepresentable<String> & CaseIterable>(_ setting: inout Value, _ key: String) throws {
         let names = Value.allCases.map(\.rawValue).joined(separator: ", ")
         setting =
-            try typed(key, expected: "one of \(names)") { try config.requiredString(forKey: $0, as: CaseInsensitive<Value>.self).value }
+            try typed(key, expected: "one of \(names)") {
+                try config.requiredString(forKey: $0, as: CaseInsensitive<Value>.self).value
+            }
             ?? setting
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failed `POST /login` attempts, limited per client id and per address by token buckets, so
 /// that passwords cannot be guessed without limit. An attempt takes a token from both buckets
 /// before its password is checked and gives them back when it succeeds (or is not checked):
@@ -11,12 +13,24 @@ final class LoginThrottle: Sendable {
     struct Attempt: Sendable {
         /// The `service_id` given (its first 128 characters: the key of a bucket).
         var clientID: String
-        /// The caller's IP address (`local` on the Unix socket).
+        /// The caller's IP address, or its /64 network for IPv6 (`local` on the Unix socket).
         var address: String
 
         init(clientID: String, address: String) {
             self.clientID = String(clientID.prefix(128))
-            self.address = address
+            self.address = Self.network(of: address)
+        }
+
+        /// The /64 network of an IPv6 address (`2001:db8:1:2::/64`: one host usually has a
+        /// whole /64 to pick addresses from); an IPv4 address, also mapped into IPv6, as it is.
+        static func network(of address: String) -> String {
+            guard address.contains(":") else { return address }
+            if let last = address.split(separator: ":").last, last.contains(".") { return String(last) }
+            let halves = address.components(separatedBy: "::")
+            let head = halves[0].split(separator: ":").map(String.init)
+            let tail = halves.count > 1 ? halves[1].split(separator: ":").map(String.init) : []
+            let groups = head + Array(repeating: "0", count: max(0, 8 - head.count - tail.count)) + tail
+            return groups.prefix(4).joined(separator: ":") + "::/64"
         }
     }
 
