@@ -142,4 +142,28 @@ struct LoginThrottleTests {
         }
         startedSink.finish()
     }
+
+    @Test("a waiting check whose task is cancelled (its client went away) leaves the queue", .timeLimit(.minutes(1)))
+    func cancelledWaiter() async throws {
+        let limiter = PasswordCheckLimiter(maxConcurrent: 1, maxQueued: 1)
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let (started, startedSink) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            await limiter.run {
+                startedSink.yield()
+                for await _ in gate { break }
+                return 1
+            }
+        }
+        var startedIterator = started.makeAsyncIterator()
+        _ = await startedIterator.next()
+        let waiter = Task { await limiter.run { 2 } }
+        while limiter.queued < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        waiter.cancel()
+        #expect(await waiter.value == nil)  // without leaving the queue it would wait for the holder
+        #expect(limiter.queued == 0)
+        open.yield()
+        #expect(await holder.value == 1)
+        #expect(await limiter.run { 3 } == 3)
+    }
 }
