@@ -29,7 +29,7 @@ struct ClientsCommand: AsyncParsableCommand {
             abstract: "Read a password from standard input and print its bcrypt hash for passwordHash.")
 
         @Option(help: "bcrypt cost (10-14: what `ssm serve` accepts).")
-        var cost: Int = 12
+        var cost = Credentials.defaultPasswordCost
 
         func run() async throws {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {

@@ -15,13 +15,14 @@ enum UnknownKeys {
         if let unknown = try fileKeys(yaml).first(where: { !known.contains($0) }) {
             throw ConfigurationError(key: unknown, "unknown key" + suggestion(for: unknown))
         }
-        let variables = Dictionary(uniqueKeysWithValues: known.map { (AppConfiguration.environmentVariable(for: $0), $0) })
+        let variables = known.map { (name: AppConfiguration.environmentVariable(for: $0), key: $0) }
         let sections = Set(known.map { AppConfiguration.environmentVariable(for: String($0.prefix { $0 != "." })) + "_" })
-        for name in environment.keys.sorted() where name.hasPrefix("SSM_") && variables[name] == nil {
-            let nearest = variables.keys.min { distance(name, $0) < distance(name, $1) }
-            let close = nearest.map { distance(name, $0) <= 2 } ?? false
+        for name in environment.keys.sorted() where name.hasPrefix("SSM_") && !variables.contains(where: { $0.name == name }) {
+            // The first nearest in the order of the keys, so that the hint is always the same.
+            let nearest = variables.min { distance(name, $0.name) < distance(name, $1.name) }
+            let close = nearest.map { distance(name, $0.name) <= 2 } ?? false
             guard close || sections.contains(where: { name.hasPrefix($0) }) else { continue }
-            let hint = nearest.flatMap { variable in variables[variable].map { "; did you mean \(variable) (\($0))?" } } ?? ""
+            let hint = nearest.map { "; did you mean \($0.name) (\($0.key))?" } ?? ""
             throw ConfigurationError(key: name, "unknown configuration variable" + hint)
         }
     }

@@ -47,7 +47,7 @@ struct LoginController {
         checks = PasswordCheckLimiter(maxConcurrent: settings.maxConcurrent, maxQueued: settings.maxQueued)
         throttle = LoginThrottle(settings)
         let costs = clients.clients.compactMap { $0.passwordHash.flatMap(Credentials.cost(ofPasswordHash:)) }
-        decoy = jwt == nil ? "" : Self.decoy(cost: costs.max() ?? 12)
+        decoy = jwt == nil ? "" : Self.decoy(cost: costs.max() ?? Credentials.defaultPasswordCost)
     }
 
     private static let decoys = Mutex([Int: String]())

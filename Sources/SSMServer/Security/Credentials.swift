@@ -13,8 +13,11 @@ public enum Credentials {
         return (token, Client.tokenHash(token).map { String(format: "%02x", $0) }.joined())
     }
 
+    /// The bcrypt cost `ssm clients hash-password` uses unless told otherwise.
+    public static let defaultPasswordCost = 12
+
     /// The bcrypt hash (salted, cost `cost`) of `password`, for `passwordHash`.
-    public static func hashPassword(_ password: String, cost: UInt8 = 12) -> String {
+    public static func hashPassword(_ password: String, cost: UInt8 = UInt8(defaultPasswordCost)) -> String {
         Bcrypt.hash(password, cost: cost)
     }
 
