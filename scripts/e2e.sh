@@ -197,6 +197,16 @@ check "bad config exit" 78 "$code"; check "bad config message" "ssm: configurati
 out=$(SSM_PKCS11_PIN=9999 SSM_PKCS11_TOKEN_LABEL=e2e "$ssm" serve 2>&1); code=$?
 check "wrong PIN exit" 69 "$code"; echo "$out" | grep -q CKR_PIN_INCORRECT; check "wrong PIN message" 0 $?
 echo "$out" | grep -q 9999; check "wrong PIN not printed" 1 $?
+# A mistyped key, in the file or as a variable, stops start-up naming it and the nearest known key.
+printf 'pool:\n  maxsize: 3\n' >"$work/typo.yaml"
+out=$("$ssm" serve --config "$work/typo.yaml" 2>&1); code=$?
+check "mistyped key exit" 78 "$code"
+check "mistyped key message" "ssm: configuration error: pool.maxsize: unknown key; did you mean pool.maxSize?" "$out"
+out=$("$ssm" config check --config "$work/typo.yaml" 2>&1); check "config check of a mistyped key" 78 $?
+out=$(SSM_POOL_MAXSIZ=3 "$ssm" serve 2>&1); code=$?
+check "mistyped variable exit" 78 "$code"
+check "mistyped variable message" \
+  "ssm: configuration error: SSM_POOL_MAXSIZ: unknown configuration variable; did you mean SSM_POOL_MAX_SIZE (pool.maxSize)?" "$out"
 
 # Administration without the daemon: a new token, keys imported and deleted, configuration checked.
 cli="$work/cli-token"

@@ -28,16 +28,19 @@ struct ClientsCommand: AsyncParsableCommand {
             commandName: "hash-password",
             abstract: "Read a password from standard input and print its bcrypt hash for passwordHash.")
 
-        @Option(help: "bcrypt cost (4-31).")
-        var cost: UInt8 = 12
+        @Option(help: "bcrypt cost (10-14: what `ssm serve` accepts).")
+        var cost = Credentials.defaultPasswordCost
 
         func run() async throws {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
                 FileHandle.standardError.write(Data("ssm: no password on standard input\n".utf8))
                 throw ExitCode(64)
             }
-            guard (4...31).contains(cost) else { throw ValidationError("--cost must be between 4 and 31") }
-            print(Credentials.hashPassword(line, cost: cost))
+            let costs = Credentials.passwordCosts
+            guard costs.contains(cost) else {
+                throw ValidationError("--cost must be between \(costs.lowerBound) and \(costs.upperBound)")
+            }
+            print(Credentials.hashPassword(line, cost: UInt8(cost)))
         }
     }
 }

@@ -19,7 +19,8 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate the configuration (file and SSM_* environment) and print the effective settings.",
             discussion: """
-                The PIN is never printed. Exit status: 0 valid, 78 invalid (the error names the key), \
+                The PIN is never printed; warnings (as ssm serve would log them) go to standard error. \
+                Exit status: 0 valid, 78 invalid (the error names the key), \
                 69 with --connect when the token cannot be reached or the login fails.
                 """
         )
@@ -35,6 +36,9 @@ struct ConfigCommand: AsyncParsableCommand {
             defer { configuration.hsm.pin.zeroize() }
             for (key, value) in configuration.effectiveSettings {
                 print("\(key): \(value)")
+            }
+            for warning in configuration.warnings {
+                FileHandle.standardError.write(Data("ssm: warning: \(warning)\n".utf8))
             }
             guard connect else { return }
             configuration.hsm.pool.minSize = 0

@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the HTTP daemon.",
         discussion: """
             Every configuration key can be overridden by an environment variable: SSM_ followed by \
-            the key in upper snake case (pool.maxSize -> SSM_POOL_MAX_SIZE, pkcs11.pin -> SSM_PKCS11_PIN).
+            the key in upper snake case (pool.maxSize -> SSM_POOL_MAX_SIZE, pkcs11.pin -> SSM_PKCS11_PIN). \
+            A key ssm does not know, in the file or as an SSM_ variable, stops start-up (exit status 78).
             """
     )
 

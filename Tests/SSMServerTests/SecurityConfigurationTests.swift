@@ -58,7 +58,9 @@ struct SecurityConfigurationTests {
         #expect(clients.isEnforcing)
         let web = try #require(clients.client(id: "webconsole"))
         #expect(web.tokenSHA256?.count == 32)
-        #expect(web.mtlsIdentity == "webconsole.internal")
+        #expect(web.mtlsIdentity == CertificateIdentity(.cn, "webconsole.internal"))  // bare: the CN
+        let bare = "clients.webconsole.mtlsIdentity: 'webconsole.internal' matches"
+        #expect(configuration.warnings.contains { $0.hasPrefix(bare) })
         #expect(web.allows(.encrypt, key: "KEY_ENCRYPTION_AES256"))
         #expect(!web.allows(.encrypt, key: "OTHER"))
         #expect(!web.allows(.generate, key: "KEY_ENCRYPTION_AES256"))
@@ -66,7 +68,11 @@ struct SecurityConfigurationTests {
         #expect(!web.allows(.delete, key: "KEY_ENCRYPTION_AES256"))
         #expect(clients.client(id: "ops")?.allows(.admin, key: nil) == true)
         #expect(clients.client(id: "ops")?.allows(.admin, key: "x") == false)
-        #expect(clients.client(certificateIdentities: ["x", "webconsole.internal"])?.id == "webconsole")
+        #expect(clients.client(certificateIdentities: [.init(.cn, "x"), .init(.cn, "webconsole.internal")])?.id == "webconsole")
+        #expect(clients.client(certificateIdentities: [.init(.dns, "webconsole.internal")]) == nil)
+        #expect(CertificateIdentity(parsing: "DNS:WebConsole.Internal") == CertificateIdentity(.dns, "webconsole.internal"))
+        #expect(CertificateIdentity(parsing: "uri:spiffe://corp/udm") == CertificateIdentity(.uri, "spiffe://corp/udm"))
+        #expect(CertificateIdentity(parsing: "email:ops@example.com").field == .email)
     }
 
     @Test("bad clients name the client and field")
@@ -74,6 +80,12 @@ struct SecurityConfigurationTests {
         let policy = "\n    policy:\n      encrypt: [\"*\"]"
         await expectError(Self.base + "\nclients:\n  a:\n    tokenSha256: abc" + policy, key: "clients.a.tokenSha256")
         await expectError(Self.base + "\nclients:\n  a:\n    passwordHash: hunter2" + policy, key: "clients.a.passwordHash")
+        // A bcrypt cost outside 10...14: cheap to crack, or seconds of CPU per login.
+        let salt = "abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234"
+        for cost in ["04", "09", "15", "31"] {
+            await expectError(
+                Self.base + "\nclients:\n  a:\n    passwordHash: \"$2b$\(cost)$\(salt)\"" + policy, key: "clients.a.passwordHash")
+        }
         await expectError(Self.base + "\nclients:\n  a:" + policy, key: "clients.a")
         await expectError(
             Self.base + "\nclients:\n  a:\n    tokenSha256: \(Self.hash)\n    policy:\n      fly: [\"*\"]",

@@ -2,7 +2,9 @@ import Foundation
 
 /// Certificates made with openssl at run time (no private key is committed): a CA, a server
 /// certificate for localhost/127.0.0.1 (a P-256 key, or with `rsaServer` an RSA one), a
-/// client certificate (CN `tls-client`) from the CA, and a client certificate from another CA.
+/// client certificate (CN `tls-client`) from the CA, a client certificate (CN `mallory`) whose
+/// SANs name `tls-client` (DNS) and `spiffe://test/mallory` (URI), and a client certificate
+/// from another CA.
 struct TestCertificates {
     let directory: URL
     var rsaServer = false
@@ -11,6 +13,8 @@ struct TestCertificates {
     var serverKey: String { path("server.key") }
     var clientCertificate: String { path("client.pem") }
     var clientKey: String { path("client.key") }
+    var malloryCertificate: String { path("mallory.pem") }
+    var malloryKey: String { path("mallory.key") }
     var rogueCertificate: String { path("rogue.pem") }
     var rogueKey: String { path("rogue.key") }
 
@@ -34,6 +38,9 @@ struct TestCertificates {
         try issue(
             "server", subject: "/CN=localhost", ca: "ca", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1", rsa: rsaServer)
         try issue("client", subject: "/CN=tls-client", ca: "ca", extensions: "extendedKeyUsage=clientAuth")
+        try issue(
+            "mallory", subject: "/CN=mallory", ca: "ca",
+            extensions: "extendedKeyUsage=clientAuth\nsubjectAltName=DNS:tls-client,URI:spiffe://test/mallory")
         try issue("rogue", subject: "/CN=tls-client", ca: "rogue-ca", extensions: "extendedKeyUsage=clientAuth")
     }
 

@@ -152,6 +152,50 @@ struct TransportSecurityTests {
         }
     }
 
+    @Test("mTLS identities match only the field they name: a SAN never stands in for another client's CN")
+    func identityFields() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var security = SecurityConfiguration()
+        security.tls = TLSSettings(
+            certificate: certificates.serverCertificate, key: certificates.serverKey, clientCA: certificates.caCertificate)
+        let stats = [Client.Rule(operations: [.stats], keys: [Glob("*")])]
+        // "tls-client" (bare: the CN) may read stats; mallory's certificate has DNS:tls-client as a SAN.
+        security.clients = ClientRegistry([
+            Client(id: "tls", mtlsIdentity: "tls-client", rules: stats),
+            Client(id: "mallory", mtlsIdentity: "uri:spiffe://test/mallory", rules: []),
+        ])
+        try await withLiveServer(security) { port in
+            let mallory = try tlsClient(
+                port: port, certificates: certificates, certificate: certificates.malloryCertificate,
+                key: certificates.malloryKey)
+            // Known as mallory by its URI SAN, not as tls by its DNS SAN: forbidden, not granted.
+            #expect(try await mallory.execute(.init("/pool/stats", method: .get)).status == .forbidden)
+            try await mallory.shutdown()
+            let good = try tlsClient(
+                port: port, certificates: certificates, certificate: certificates.clientCertificate, key: certificates.clientKey)
+            #expect(try await good.execute(.init("/pool/stats", method: .get)).status == .ok)
+            try await good.shutdown()
+        }
+        // With only the CN client configured, mallory's certificate names nobody; dns:tls-client names mallory.
+        security.clients = ClientRegistry([Client(id: "tls", mtlsIdentity: "cn:tls-client", rules: stats)])
+        try await withLiveServer(security) { port in
+            let mallory = try tlsClient(
+                port: port, certificates: certificates, certificate: certificates.malloryCertificate,
+                key: certificates.malloryKey)
+            #expect(try await mallory.execute(.init("/pool/stats", method: .get)).status == .unauthorized)
+            try await mallory.shutdown()
+        }
+        security.clients = ClientRegistry([Client(id: "dns", mtlsIdentity: "dns:TLS-Client", rules: stats)])
+        try await withLiveServer(security) { port in
+            let mallory = try tlsClient(
+                port: port, certificates: certificates, certificate: certificates.malloryCertificate,
+                key: certificates.malloryKey)
+            #expect(try await mallory.execute(.init("/pool/stats", method: .get)).status == .ok)
+            try await mallory.shutdown()
+        }
+    }
+
     @Test("optional client certificates: a token without a certificate works, a certificate from another CA is refused")
     func optionalClientCertificates() async throws {
         let certificates = try TestCertificates.make()

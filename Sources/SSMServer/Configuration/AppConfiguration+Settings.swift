@@ -76,6 +76,10 @@ extension AppConfiguration {
             ("login.tokenTTL", DurationParser.format(security.login.tokenTTL)),
             ("login.issuer", security.login.issuer),
             ("login.audience", security.login.audience),
+            ("login.maxConcurrent", "\(security.login.maxConcurrent)"),
+            ("login.maxQueued", "\(security.login.maxQueued)"),
+            ("login.failuresPerMinute", security.login.failuresPerMinute > 0 ? "\(security.login.failuresPerMinute)" : "off"),
+            ("login.failureBurst", "\(security.login.failureBurst)"),
             ("clients", security.clients.isEnforcing ? security.clients.clients.map(\.id).joined(separator: ", ") : "(none: the API is open)"),
         ]
         return settings

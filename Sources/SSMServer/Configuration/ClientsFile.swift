@@ -9,7 +9,7 @@ import Yams
 /// clients:
 ///   webconsole:
 ///     tokenSha256: 9f86d0...            # SHA-256 (hex) of the bearer token: `ssm clients token`
-///     mtlsIdentity: webconsole.internal # the TLS client certificate's CN or a SAN
+///     mtlsIdentity: dns:webconsole.internal # a name of its TLS client certificate: cn:, dns:, uri:, email: (bare: CN)
 ///     passwordHash: $2b$12$...          # bcrypt, for POST /login: `ssm clients hash-password`
 ///     policy:                           # operation: key-label patterns
 ///       encrypt: ["KEY_ENCRYPTION_*"]
@@ -21,6 +21,23 @@ enum ClientsFile {
     ///
     /// - Throws: ``ConfigurationError`` naming the client and field.
     static func clients(yaml: String) throws -> [Client] {
+        try entries(yaml: yaml).map { try client(id: $0.0, $0.1) }
+    }
+
+    /// A warning for each client whose `mtlsIdentity` names no field: it matches the
+    /// certificate's CN only, where it used to match a SAN too.
+    static func bareIdentityWarnings(yaml: String) throws -> [String] {
+        try entries(yaml: yaml).compactMap { id, entry in
+            guard let text = entry["mtlsIdentity"] as? String,
+                CertificateIdentity.Field(rawValue: String(text.prefix { $0 != ":" }).lowercased()) == nil
+            else { return nil }
+            return "clients.\(id).mtlsIdentity: '\(text)' matches the client certificate's CN only (not a SAN); "
+                + "write cn:\(text) to say so, or dns:, uri:, email: for a SAN"
+        }
+    }
+
+    /// Each client id with its mapping, sorted by id.
+    private static func entries(yaml: String) throws -> [(String, [String: Any])] {
         let root: Any?
         do {
             root = try Yams.load(yaml: yaml)
@@ -35,7 +52,7 @@ enum ClientsFile {
             guard let entry = entries[id] as? [String: Any] else {
                 throw ConfigurationError(key: "clients.\(id)", "must be a mapping (tokenSha256, policy, ...)")
             }
-            return try client(id: id, entry)
+            return (id, entry)
         }
     }
 
@@ -52,10 +69,19 @@ enum ClientsFile {
             }
             tokenHash = bytes
         }
-        let mtls = entry["mtlsIdentity"] as? String
+        let mtls = (entry["mtlsIdentity"] as? String).map(CertificateIdentity.init(parsing:))
         let password = entry["passwordHash"] as? String
-        if let password, !(password.hasPrefix("$2a$") || password.hasPrefix("$2b$") || password.hasPrefix("$2y$")) {
-            throw ConfigurationError(key: "\(key).passwordHash", "must be a bcrypt hash ($2b$...), never a password")
+        if let password {
+            guard let cost = Credentials.cost(ofPasswordHash: password) else {
+                throw ConfigurationError(key: "\(key).passwordHash", "must be a bcrypt hash ($2b$...), never a password")
+            }
+            let costs = Credentials.passwordCosts
+            guard costs.contains(cost) else {
+                throw ConfigurationError(
+                    key: "\(key).passwordHash",
+                    "bcrypt cost \(cost) is outside \(costs.lowerBound)...\(costs.upperBound): "
+                        + "hash the password again with `ssm clients hash-password`")
+            }
         }
         guard tokenHash != nil || mtls != nil || password != nil else {
             throw ConfigurationError(key: key, "needs a credential: tokenSha256, mtlsIdentity or passwordHash")

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// Durations in the configuration: an integer and a unit, `250ms`, `5s`, `5m`, `1h`.
@@ -30,4 +31,26 @@ enum DurationParser {
 
 extension Character {
     fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}
+
+/// A duration setting as swift-configuration reads it (`string(forKey:as:)`): a duration, or
+/// `off` where a key allows turning the feature off (``duration`` nil).
+struct ConfigDuration: ExpressibleByConfigString {
+    /// How a duration is written, for errors.
+    static let expected = "a duration such as 250ms, 5s, 5m or 1h"
+
+    /// The duration; nil for `off`.
+    let duration: Duration?
+
+    init?(configString: String) {
+        if configString.trimmingCharacters(in: .whitespaces).lowercased() == "off" {
+            duration = nil
+        } else if let duration = DurationParser.parse(configString) {
+            self.duration = duration
+        } else {
+            return nil
+        }
+    }
+
+    var description: String { duration.map(DurationParser.format) ?? "off" }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The security settings of `ssm serve`: who may call what, TLS, limits, audit, login tokens.
 public struct SecurityConfiguration: Sendable {
     /// The configured clients (`clients:`); none: the API is open.
@@ -84,7 +86,7 @@ public struct AuditSettings: Sendable, Equatable {
     }
 }
 
-/// `login.keyLabel`, `login.tokenTTL`, `login.issuer`, `login.audience`.
+/// `login.*`: the JWTs `POST /login` issues, and how much password checking it may do.
 public struct LoginSettings: Sendable, Equatable {
     /// Label of the P-256 key pair in the token that signs the JWTs (created if missing).
     public var keyLabel = "ssm-jwt-signing"
@@ -94,6 +96,17 @@ public struct LoginSettings: Sendable, Equatable {
     public var issuer = "ssm"
     /// `aud` of issued JWTs, checked on the way back.
     public var audience = "ssm"
+    /// Password checks (bcrypt, a fraction of a second of CPU each) running at once: half the
+    /// cores, at least one, so that logins can never take every core.
+    public var maxConcurrent = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+    /// Attempts waiting for a check; beyond, 503 with `Retry-After`.
+    public var maxQueued = 16
+    /// Failed attempts allowed per minute, per client id (known or not) and, four times as
+    /// many, per address: beyond, 429 with `Retry-After` and no password check. 0: no limit.
+    public var failuresPerMinute = 5
+    /// Failed attempts allowed at once before the per-minute rate applies (four times as many
+    /// per address).
+    public var failureBurst = 5
 
     /// The defaults.
     public init() {}

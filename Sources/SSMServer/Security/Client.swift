@@ -22,8 +22,8 @@ public struct Client: Sendable, Equatable {
     public var id: String
     /// SHA-256 of its bearer token (the token itself is never stored).
     public var tokenSHA256: [UInt8]?
-    /// Its TLS client certificate's subject CN or one of its SANs (mTLS).
-    public var mtlsIdentity: String?
+    /// The name its TLS client certificate must carry, in the field it names (mTLS).
+    public var mtlsIdentity: CertificateIdentity?
     /// bcrypt hash of its password, for `POST /login` (`service_id` = ``id``).
     public var passwordHash: String?
     /// What it may do.
@@ -31,7 +31,7 @@ public struct Client: Sendable, Equatable {
 
     /// A client in code (tests).
     public init(
-        id: String, tokenSHA256: [UInt8]? = nil, mtlsIdentity: String? = nil, passwordHash: String? = nil,
+        id: String, tokenSHA256: [UInt8]? = nil, mtlsIdentity: CertificateIdentity? = nil, passwordHash: String? = nil,
         rules: [Rule]
     ) {
         self.id = id
@@ -84,8 +84,9 @@ public struct ClientRegistry: Sendable {
         return found
     }
 
-    /// The client whose mTLS identity is one of `identities` (the certificate's CN and SANs).
-    public func client(certificateIdentities identities: [String]) -> Client? {
+    /// The client whose mTLS identity is one of `identities` (the certificate's CNs and SANs,
+    /// each with its field).
+    public func client(certificateIdentities identities: [CertificateIdentity]) -> Client? {
         clients.first { client in client.mtlsIdentity.map { identities.contains($0) } ?? false }
     }
 

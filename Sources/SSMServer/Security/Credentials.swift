@@ -13,9 +13,23 @@ public enum Credentials {
         return (token, Client.tokenHash(token).map { String(format: "%02x", $0) }.joined())
     }
 
+    /// The bcrypt cost `ssm clients hash-password` uses unless told otherwise.
+    public static let defaultPasswordCost = 12
+
     /// The bcrypt hash (salted, cost `cost`) of `password`, for `passwordHash`.
-    public static func hashPassword(_ password: String, cost: UInt8 = 12) -> String {
+    public static func hashPassword(_ password: String, cost: UInt8 = UInt8(defaultPasswordCost)) -> String {
         Bcrypt.hash(password, cost: cost)
+    }
+
+    /// The bcrypt costs ssm accepts in `passwordHash`: below, a stolen hash is cheap to crack;
+    /// above, each `POST /login` costs seconds of CPU (an attacker's lever).
+    public static let passwordCosts: ClosedRange<Int> = 10...14
+
+    /// The cost of a bcrypt `hash` (`$2b$12$...` → 12), nil when it is not one.
+    static func cost(ofPasswordHash hash: String) -> Int? {
+        let parts = hash.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0].isEmpty, ["2a", "2b", "2y"].contains(parts[1]), parts[2].count == 2 else { return nil }
+        return Int(parts[2])
     }
 
     /// Whether `password` matches the bcrypt `hash` (bcrypt's own comparison).

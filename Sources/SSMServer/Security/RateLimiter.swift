@@ -50,4 +50,13 @@ final class RateLimiter: Sendable {
             return nil
         }
     }
+
+    /// Gives back a token taken from `key`'s bucket (never beyond `burst`).
+    func refund(_ key: String) {
+        buckets.withLock { buckets in
+            guard var bucket = buckets[key] else { return }
+            bucket.tokens = min(burst, bucket.tokens + 1)
+            buckets[key] = bucket
+        }
+    }
 }

@@ -101,22 +101,23 @@ struct SecurityGate: Sendable {
     }
 
     /// The subject CN and the SANs (DNS names, e-mail addresses, URIs) of the connection's
-    /// verified TLS client certificate, or nil without one.
-    static func certificateIdentities(_ channel: (any Channel)?) async -> [String]? {
+    /// verified TLS client certificate, each with its field, or nil without one.
+    static func certificateIdentities(_ channel: (any Channel)?) async -> [CertificateIdentity]? {
         guard let channel, let certificate = try? await channel.nioSSL_peerCertificate().get(),
             let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der)
         else { return nil }
-        var identities: [String] = []
+        var identities: [CertificateIdentity] = []
         for rdn in parsed.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
-                identities.append(attribute.value.description)
+                identities.append(CertificateIdentity(.cn, attribute.value.description))
             }
         }
         if let names = try? parsed.extensions.subjectAlternativeNames {
             for name in names {
                 switch name {
-                case .dnsName(let value), .rfc822Name(let value), .uniformResourceIdentifier(let value):
-                    identities.append(value)
+                case .dnsName(let value): identities.append(CertificateIdentity(.dns, value))
+                case .rfc822Name(let value): identities.append(CertificateIdentity(.email, value))
+                case .uniformResourceIdentifier(let value): identities.append(CertificateIdentity(.uri, value))
                 default: break
                 }
             }
