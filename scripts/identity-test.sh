@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 pin=identity-pin
-eval "$(scripts/softhsm-token.sh "$work/token" identity "$pin" 2>/dev/null)"
+eval "$(SSM_PKCS11_PIN=$pin "$ssm" token init --dir "$work/token" --label identity 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 token_hash=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)

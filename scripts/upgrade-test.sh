@@ -24,7 +24,7 @@ trap cleanup EXIT
 mkdir -p "$work/token"
 cp -r "$fixture/tokens" "$work/token/"
 chmod -R go-rwx "$work/token"
-eval "$(scripts/softhsm-token.sh "$work/token" legacy legacy-pin 2>/dev/null)"
+eval "$(SSM_PKCS11_PIN=legacy-pin "$ssm" token init --dir "$work/token" --label legacy 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
 made() { jq -r "$1" "$fixture/made.json"; }
 token=fixture-token-0123456789

@@ -11,7 +11,9 @@ public final class KeyStore: Sendable {
     public let hsm: HSM
     let metrics: KeyServiceMetrics
     let logger: Logger
-    let mutations = AsyncMutex()
+    /// Key changes of the whole process, one at a time: a process never contends with itself
+    /// for a claim, however many stores (HSM connections) it has.
+    static let mutations = AsyncMutex()
     /// How long a change waits for another process to release its identity.
     let claimTimeout: Duration
 
@@ -19,7 +21,7 @@ public final class KeyStore: Sendable {
     ///
     /// - Parameter metrics: where HSM call latency, session waits and PKCS#11 errors are
     ///   reported (nowhere by default).
-    public init(hsm: HSM, logger: Logger, metrics: KeyServiceMetrics = .disabled, claimTimeout: Duration = .seconds(5)) {
+    public init(hsm: HSM, logger: Logger, metrics: KeyServiceMetrics = .disabled, claimTimeout: Duration = .seconds(10)) {
         self.hsm = hsm
         self.logger = logger
         self.metrics = metrics
@@ -54,7 +56,8 @@ public final class KeyStore: Sendable {
         }
     }
 
-    /// Runs a change of `identity`: alone among this process's changes (a FIFO lock) and
+    /// Runs a change of `identity`: alone among this process's changes (one FIFO lock for the
+    /// process) and
     /// among every process sharing the token (an identity claim held for the duration of
     /// `body`), on one session, not repeated on a lost session. While another process holds
     /// the identity it backs off for a random, growing time and tries again, for at most
@@ -66,9 +69,11 @@ public final class KeyStore: Sendable {
         _ operation: KeyServiceMetrics.Operation, identity: ClaimIdentity,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
-        try await mutations.withLock {
+        try await Self.mutations.withLock {
             let deadline = ContinuousClock.now + claimTimeout
-            var pause = Duration.milliseconds(2)
+            // About one claim's length (its settle time), doubling: contenders that came back
+            // sooner would only find each other's claims again.
+            var pause = IdentityClaims.settle
             while true {
                 let outcome = try await run(operation, idempotent: false) { session -> Claimed<R> in
                     guard let claim = try IdentityClaims.acquire(session, identity) else { return .contended }
@@ -81,9 +86,8 @@ public final class KeyStore: Sendable {
                         reason: "another ssm process is changing '\(identity)'; retry", retryAfter: .seconds(1))
                 }
                 logger.debug("identity claimed by another process; backing off", metadata: ["identity": "\(identity)"])
-                let jitter = Double.random(in: 0.5...1.5)
-                try await Task.sleep(for: pause * jitter)
-                pause = min(pause * 2, .milliseconds(100))
+                try await Task.sleep(for: pause * Double.random(in: 0.2...1))
+                pause = min(pause * 2, .milliseconds(320))
             }
         }
     }
