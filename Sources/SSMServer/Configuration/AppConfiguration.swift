@@ -1,9 +1,7 @@
 import Configuration
 import Foundation
 import Logging
-import PKCS11
 import SSMCore
-import SessionPool
 import SystemPackage
 
 /// Everything `ssm serve` is configured with.

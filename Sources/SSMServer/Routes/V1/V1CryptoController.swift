@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import PKCS11
 import SSMCore
 
 /// `/v1/encrypt`, `/v1/decrypt`, `/v1/rewrap`, `/v1/datakey`, `/v1/random`.

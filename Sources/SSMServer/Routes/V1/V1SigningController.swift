@@ -1,5 +1,4 @@
 import Hummingbird
-import PKCS11
 import SSMCore
 
 /// `/v1/sign`, `/v1/verify` (signatures, or HMACs when items carry `hmac`), `/v1/hmac`.
