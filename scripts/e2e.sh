@@ -121,7 +121,7 @@ check "body over limit" 413 "$status"
 id_header=$(curl -s -D - -o /dev/null -H 'X-Request-ID: e2e-123' "$base/health-check" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-request-id"{print $2}')
 check "request id echoed" e2e-123 "$id_header"
 
-# /v1: versioned keys, rotation, rewrap, data keys, signatures, random, batches.
+# /v1: Transit keys, rotation, rewrap, data keys, signatures, random, batches.
 call POST /v1/keys/e2e-orders '{"type":"aes256-gcm"}'; check "v1 create" 201 "$status"
 v1plain=$(printf 'order 42' | base64)
 call POST /v1/encrypt/e2e-orders "{\"plaintext\":\"$v1plain\",\"associated_data\":\"Y3R4\"}"

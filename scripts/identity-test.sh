@@ -2,8 +2,8 @@
 # Key identity across processes: three `ssm serve` replicas on one SoftHSM token directory,
 # started at the same moment (each creates the login signing key if missing), then asked at
 # the same moment for keys with automatic ids on one label, for one explicit id, for one
-# versioned key and for rotations of it. Checks what the clients were told (distinct ids, one
-# 201 for an explicit id and 409 for the rest, one creation of the versioned key, distinct
+# Transit key and for rotations of it. Checks what the clients were told (distinct ids, one
+# 201 for an explicit id and 409 for the rest, one creation of the Transit key, distinct
 # versions) and, after stopping the replicas, the token's objects themselves with pkcs11-tool:
 # no (label, id) twice, one login key pair, one metadata object, no claim left behind.
 # Prints "N passed, M failed".
@@ -88,10 +88,10 @@ done
 wait_jobs
 check "explicit id: one 201, eight 409" "201x1 409x8" "$(statuses explicit)"
 
-# One versioned key created from every replica at once, then rotated 9 times at once.
+# One Transit key created from every replica at once, then rotated 9 times at once.
 for replica in 1 2 3; do post "$replica" /v1/keys/race-v1 '{"type":"aes256-gcm"}' "$work/create-$replica" & done
 wait_jobs
-check "versioned key: one 201, two 409" "201x1 409x2" "$(statuses create)"
+check "Transit key: one 201, two 409" "201x1 409x2" "$(statuses create)"
 for replica in 1 2 3; do
   for n in 1 2 3; do post "$replica" /v1/keys/race-v1/rotate '' "$work/rotate-$replica-$n" & done
 done
@@ -127,7 +127,7 @@ check "token: ten versions of race-v1" 10 "$(grep -c '^Secret key|ssm-v1/race-v1
 check "token: one metadata object of race-v1" 1 "$(grep -c '^Data object|ssm-v1/race-v1|' "$work/identities")"
 check "token: one login key pair" "1 1" \
   "$(grep -c '^Private key|ssm-internal/ssm-jwt-signing|' "$work/identities") $(grep -c '^Public key|ssm-internal/ssm-jwt-signing|' "$work/identities")"
-check "token: no claim left" 0 "$(grep -c '^Data object|\(ssm\|versioned\|internal\)/' "$work/identities")"
+check "token: no claim left" 0 "$(grep -c '^Data object|\(ssm\|transit\|internal\)/' "$work/identities")"
 
 echo "identity-test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

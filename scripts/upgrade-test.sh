@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Upgrade: serves a token directory written by the ssm of 2026-11-29 (before key namespaces and
 # identity claims; Tests/Fixtures/token-2026-11-29) with this ssm, and checks that everything
-# made then still works: SSM keys decrypt their old ciphertexts, versioned keys decrypt, verify
+# made then still works: SSM keys decrypt their old ciphertexts, Transit keys decrypt, verify
 # and check their old outputs, the login signing key is moved into the internal namespace (the
-# same key, not a new one) and logins work, and SSM's routes cannot reach the versioned keys.
+# same key, not a new one) and logins work, and SSM's routes cannot reach the Transit keys.
 # Twice: the second start finds everything in place. Prints "N passed, M failed".
 #
 #   scripts/upgrade-test.sh [path/to/ssm]
@@ -83,7 +83,7 @@ for start in first second; do
   check "$start start: SSM keys listed, nothing else" "APP_KEY KEY_ENCRYPTION_AES256 KEY_ENCRYPTION_DES3" \
     "$(field '.keys_by_label | keys | join(" ")')"
   call PUT /store-key '{"key_label":"ssm-v1/orders/1","id":1,"key_type":"AES","key_value":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'
-  check "$start start: a versioned key cannot be replaced through /store-key" 400 "$status"
+  check "$start start: a Transit key cannot be replaced through /store-key" 400 "$status"
 
   login=$(curl -s "$base/login" -H 'Content-Type: application/json' -d '{"service_id":"fixture","password":"fixture-password"}' | jq -r .token)
   jwt_status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $login" -X POST "$base/get-all-keys")

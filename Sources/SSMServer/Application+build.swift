@@ -139,7 +139,7 @@ func addRoutes(
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
     let transit = TransitService(store: keys.store, maxBatch: v1MaxBatch)
-    V1KeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
-    V1CryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
-    V1SigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    TransitKeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    TransitCryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    TransitSigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
 }

@@ -5,7 +5,7 @@ import SSMServer
 import Testing
 
 /// Every key belongs to one namespace, and no protocol reaches another's: SSM's routes
-/// cannot read, use, replace or delete a versioned or internal key, and `/v1` cannot reach an
+/// cannot read, use, replace or delete a Transit or internal key, and `/v1` cannot reach an
 /// SSM key (docs/design.md, "Namespaces").
 @Suite("Key namespaces")
 struct NamespaceTests {
@@ -35,12 +35,12 @@ struct NamespaceTests {
         ]
     }
 
-    @Test("SSM's routes refuse the labels of versioned keys, and the versioned key is intact afterwards")
-    func ssmRoutesCannotReachVersionedKeys() async throws {
+    @Test("SSM's routes refuse the labels of Transit keys, and the Transit key is intact afterwards")
+    func ssmRoutesCannotReachTransitKeys() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("ns")
-            try await V1.create(client, name)
-            let sealed = try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": V1.b64("secret")])
+            let name = Transit.name("ns")
+            try await Transit.create(client, name)
+            let sealed = try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": Transit.b64("secret")])
             let ciphertext = try #require(sealed.body.string("ciphertext"))
             // The version's own object label, and the metadata object's.
             for label in ["ssm-v1/\(name)/1", "ssm-v1/\(name)", "ssm-v1/\(name)/2"] {
@@ -58,7 +58,7 @@ struct NamespaceTests {
             // Still one version, still decrypting.
             #expect(try await client.send(.get, "/v1/keys/\(name)").body.int("latest_version") == 1)
             let opened = try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": ciphertext])
-            #expect(opened.body.string("plaintext") == V1.b64("secret"))
+            #expect(opened.body.string("plaintext") == Transit.b64("secret"))
         }
     }
 
@@ -72,13 +72,13 @@ struct NamespaceTests {
     }
 
     @Test("/v1 does not reach an SSM key of the same name")
-    func versionedRoutesCannotReachSSMKeys() async throws {
+    func transitRoutesCannotReachSSMKeys() async throws {
         try await withTestApp { client, _ in
-            let label = V1.name("legacy")
+            let label = Transit.name("legacy")
             let stored = try await client.send(.post, "/store-key", ["key_label": label, "id": 1, "key_value": Self.aes256, "key_type": "AES"])
             #expect(stored.status == .created)
             expectProblem(try await client.send(.get, "/v1/keys/\(label)"), .notFound, "KEY_NOT_FOUND")
-            expectProblem(try await client.send(.post, "/v1/encrypt/\(label)", ["plaintext": V1.b64("x")]), .notFound, "KEY_NOT_FOUND")
+            expectProblem(try await client.send(.post, "/v1/encrypt/\(label)", ["plaintext": Transit.b64("x")]), .notFound, "KEY_NOT_FOUND")
             expectProblem(try await client.send(.post, "/v1/keys/\(label)/rotate"), .notFound, "KEY_NOT_FOUND")
             expectProblem(try await client.send(.put, "/v1/keys/\(label)/config", ["deletion_allowed": true]), .notFound, "KEY_NOT_FOUND")
             let deleted = try await client.execute(uri: "/v1/keys/\(label)", method: .delete) { $0.status }

@@ -2,15 +2,15 @@ import Foundation
 import PKCS11
 
 /// An identity that at most one ssm process may be creating or changing at a time: an SSM
-/// key label, a versioned key's name, an internal key's name.
+/// key label, a Transit key's name, an internal key's name.
 public struct ClaimIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The claim objects' `CKA_LABEL`: the namespace, then the identity within it.
     let label: String
 
     /// Every key of one SSM label (its ids are chosen and changed under this claim).
     public static func ssmKey(label: String) -> ClaimIdentity { ClaimIdentity(label: "ssm/" + label) }
-    /// A versioned key: its metadata and every version.
-    public static func versionedKey(name: String) -> ClaimIdentity { ClaimIdentity(label: "versioned/" + name) }
+    /// A Transit key: its metadata and every version.
+    public static func transitKey(name: String) -> ClaimIdentity { ClaimIdentity(label: "transit/" + name) }
     /// An internal key.
     public static func internalKey(name: String) -> ClaimIdentity { ClaimIdentity(label: "internal/" + name) }
 

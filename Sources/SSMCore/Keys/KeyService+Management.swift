@@ -88,7 +88,7 @@ extension KeyService {
         return key
     }
 
-    /// Every SSM key of the token (no versioned or internal key), grouped by label, each
+    /// Every SSM key of the token (no Transit or internal key), grouped by label, each
     /// group sorted by id.
     public func allKeys() async throws -> [String: [KeyInfo]] {
         let keys = try await run(.list) { session in try Self.loadKeys(session, label: nil) }

@@ -49,7 +49,7 @@ public final class KeyService: Sendable {
     }
 
     /// Reads every SSM-namespace secret key of `label` (all of the token's when nil): handle,
-    /// id, type, size, usage. Keys of other namespaces (versioned, internal) are never
+    /// id, type, size, usage. Keys of other namespaces (Transit, internal) are never
     /// returned. A key destroyed between the search and the read is left out. Finding
     /// nothing while the token forgot the login throws `CKR_USER_NOT_LOGGED_IN` (see
     /// ``KeyStore/requireLogin(_:)``).

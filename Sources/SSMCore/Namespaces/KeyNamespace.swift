@@ -5,7 +5,7 @@
 /// | namespace | labels | reached through |
 /// |---|---|---|
 /// | ``ssm`` | any valid label without a reserved prefix | SSM's routes (`KeyService`) |
-/// | ``versioned`` | `ssm-v1/<name>` (metadata), `ssm-v1/<name>/<version>` (keys) | `/v1` (`TransitService`) |
+/// | ``transit`` | `ssm-v1/<name>` (metadata), `ssm-v1/<name>/<version>` (keys) | `/v1` (`TransitService`) |
 /// | ``internal`` | `ssm-internal/<name>` | ssm itself (login signing key) |
 ///
 /// Cross-process identity claims (``IdentityClaims``) are data objects of their own
@@ -14,7 +14,7 @@ public enum KeyNamespace: String, Sendable, Hashable, CaseIterable, CustomString
     /// SSM-compatible keys: a label and a 4-byte `CKA_ID`.
     case ssm
     /// Named keys with versions (`/v1`).
-    case versioned
+    case transit
     /// ssm's own keys, out of every protocol's reach.
     case `internal`
 
@@ -22,14 +22,14 @@ public enum KeyNamespace: String, Sendable, Hashable, CaseIterable, CustomString
     public var labelPrefix: String? {
         switch self {
         case .ssm: nil
-        case .versioned: "ssm-v1/"
+        case .transit: "ssm-v1/"
         case .internal: "ssm-internal/"
         }
     }
 
     /// The namespace a token object's label puts it in.
     public static func of(label: String) -> KeyNamespace {
-        for namespace in [KeyNamespace.versioned, .internal] {
+        for namespace in [KeyNamespace.transit, .internal] {
             if let prefix = namespace.labelPrefix, label.utf8.starts(with: prefix.utf8) { return namespace }
         }
         return .ssm
@@ -38,7 +38,7 @@ public enum KeyNamespace: String, Sendable, Hashable, CaseIterable, CustomString
     public var description: String {
         switch self {
         case .ssm: "SSM keys"
-        case .versioned: "versioned keys"
+        case .transit: "Transit keys"
         case .internal: "internal keys"
         }
     }

@@ -5,7 +5,7 @@ import Synchronization
 /// The HSM plumbing every key service shares: metered calls on the session pool, changes
 /// serialised in this process and claimed across processes (``IdentityClaims``), and the
 /// login check behind an empty search. ``KeyService`` (SSM keys), ``TransitService``
-/// (versioned keys) and ``InternalKeys`` all run their HSM work through one store.
+/// (Transit keys) and ``InternalKeys`` all run their HSM work through one store.
 public final class KeyStore: Sendable {
     /// The HSM this store works on.
     public let hsm: HSM

@@ -100,7 +100,7 @@ extension TransitService {
     ) async throws -> R {
         let cache = self.cache
         defer { cache.invalidate(name) }
-        return try await store.exclusive(.generate, identity: .versionedKey(name: name), body)
+        return try await store.exclusive(.generate, identity: .transitKey(name: name), body)
     }
 
     static func requireMetadata(_ session: borrowing Session, name: String) throws -> (TransitKeyMetadata, [ObjectHandle]) {

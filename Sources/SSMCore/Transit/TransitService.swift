@@ -2,7 +2,7 @@ import Logging
 import PKCS11
 import Synchronization
 
-/// The `/v1` versioned-key service (in the manner of Vault's Transit engine) over the HSM's
+/// The `/v1` Transit keys (named keys with versions, in the manner of Vault's Transit engine) over the HSM's
 /// session pool.
 ///
 /// - Each version of a key is its own non-extractable token object (a secret key, or a key

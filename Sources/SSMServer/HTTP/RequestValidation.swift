@@ -5,7 +5,7 @@ import SSMCore
 /// Checks of request fields shared by the routes; each failure is a 400 naming the field.
 enum RequestValidation {
     /// An SSM key label as the core accepts it (``KeyLabel/validateSSM(_:field:)``: not
-    /// empty, at most 256 bytes, no control characters, no prefix reserved for versioned or
+    /// empty, at most 256 bytes, no control characters, no prefix reserved for Transit or
     /// internal keys), checked before the label is authorized or logged.
     static func label(_ label: String, field: String = "key_label") throws -> String {
         do {

@@ -7,12 +7,12 @@ import SoftHSMTestSupport
 import Testing
 
 @Suite("/v1 metadata in the token")
-struct V1DurabilityTests {
+struct TransitDurabilityTests {
     @Test("a stale metadata copy (an interrupted change) is ignored and removed; leftover version objects are replaced")
     func interruptedChanges() async throws {
-        let name = V1.name("dur")
+        let name = Transit.name("dur")
         try await withTestApp { client, _ in
-            try await V1.create(client, name)
+            try await Transit.create(client, name)
             try await client.send(.post, "/v1/keys/\(name)/rotate")
         }
         let token = try SoftHSMToken.shared()
@@ -28,7 +28,7 @@ struct V1DurabilityTests {
             #expect(described.body.int("latest_version") == 2)
             let rotated = try await client.send(.post, "/v1/keys/\(name)/rotate")
             #expect(rotated.body.int("latest_version") == 3)
-            let sealed = try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": V1.b64("x")])
+            let sealed = try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": Transit.b64("x")])
             #expect(sealed.body.string("ciphertext")?.hasPrefix("ssm:v3:") == true)
         }
         let (metadataObjects, version3Keys) = try token.withLoggedInSession { session in
@@ -37,7 +37,7 @@ struct V1DurabilityTests {
         }
         #expect(metadataObjects == 1)
         #expect(version3Keys == 1)
-        try await withTestApp { client, _ in try await V1.delete(client, name) }
+        try await withTestApp { client, _ in try await Transit.delete(client, name) }
         let (remaining, left) = try token.withLoggedInSession { session in
             (try session.findDataObjects(application: "ssm-v1", label: "ssm-v1/\(name)").count,
              try (1...3).map { version in try session.findSecretKeys(label: "ssm-v1/\(name)/\(version)").count })

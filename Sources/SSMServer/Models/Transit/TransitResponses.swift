@@ -1,7 +1,7 @@
 import SSMCore
 
 /// A key's description (`GET /v1/keys/{name}` and the key management routes).
-struct V1KeyResponse: Encodable {
+struct TransitKeyResponse: Encodable {
     struct Version: Encodable {
         var version: Int
         var created: String
@@ -49,12 +49,12 @@ struct V1KeyResponse: Encodable {
 }
 
 /// `GET /v1/keys`.
-struct V1KeyListResponse: Encodable {
+struct TransitKeyListResponse: Encodable {
     var keys: [String]
 }
 
 /// One result of a `/v1` operation: the fields of a success, or `error` and `code`.
-struct V1Result: Encodable {
+struct TransitResult: Encodable {
     var ciphertext: String?
     var plaintext: String?
     var signature: String?
@@ -71,8 +71,8 @@ struct V1Result: Encodable {
 }
 
 /// The answer to a `batch_input`.
-struct V1BatchResponse: Encodable {
-    var batchResults: [V1Result]
+struct TransitBatchResponse: Encodable {
+    var batchResults: [TransitResult]
 
     enum CodingKeys: String, CodingKey {
         case batchResults = "batch_results"
@@ -80,7 +80,7 @@ struct V1BatchResponse: Encodable {
 }
 
 /// `/v1/datakey/{plaintext|wrapped}/{name}`.
-struct V1DataKeyResponse: Encodable {
+struct TransitDataKeyResponse: Encodable {
     var plaintext: String?
     var ciphertext: String
     var keyVersion: Int
@@ -92,7 +92,7 @@ struct V1DataKeyResponse: Encodable {
 }
 
 /// `/v1/random/{bytes}`.
-struct V1RandomResponse: Encodable {
+struct TransitRandomResponse: Encodable {
     var randomBytes: String
 
     enum CodingKeys: String, CodingKey {

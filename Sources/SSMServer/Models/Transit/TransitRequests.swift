@@ -1,6 +1,6 @@
 /// The body of the `/v1` operation routes: one item's fields at the top level, or
 /// `batch_input` with one object per item. Vault Transit's field names.
-struct V1Request: Decodable {
+struct TransitRequest: Decodable {
     var plaintext: String?
     var ciphertext: String?
     var associatedData: String?
@@ -8,7 +8,7 @@ struct V1Request: Decodable {
     var input: String?
     var signature: String?
     var hmac: String?
-    var batchInput: [V1Item]?
+    var batchInput: [TransitItem]?
     /// `sha2-256` (default), `sha2-384`, `sha2-512`.
     var hashAlgorithm: String?
     /// HMAC's name for the hash (Vault's); same values as `hash_algorithm`.
@@ -32,18 +32,18 @@ struct V1Request: Decodable {
     }
 
     /// The fields of the top level as one item.
-    var item: V1Item {
-        V1Item(
+    var item: TransitItem {
+        TransitItem(
             plaintext: plaintext, ciphertext: ciphertext, associatedData: associatedData, keyVersion: keyVersion,
             input: input, signature: signature, hmac: hmac)
     }
 
     /// An empty body (routes whose fields are all optional).
-    static let empty = V1Request()
+    static let empty = TransitRequest()
 }
 
 /// One item of a `/v1` request.
-struct V1Item: Decodable, Sendable {
+struct TransitItem: Decodable, Sendable {
     var plaintext: String?
     var ciphertext: String?
     var associatedData: String?
@@ -66,15 +66,15 @@ struct V1Item: Decodable, Sendable {
 }
 
 /// `POST /v1/keys/{name}`.
-struct V1CreateKeyRequest: Decodable {
+struct TransitCreateKeyRequest: Decodable {
     /// The key type (`aes256-gcm` by default).
     var type: String?
 
-    static let empty = V1CreateKeyRequest()
+    static let empty = TransitCreateKeyRequest()
 }
 
 /// `PUT /v1/keys/{name}/config`.
-struct V1KeyConfigRequest: Decodable {
+struct TransitKeyConfigRequest: Decodable {
     var minDecryptionVersion: Int?
     var deletionAllowed: Bool?
 

@@ -7,7 +7,7 @@ import Testing
 import _CryptoExtras
 
 @Suite("/v1 signing and HMAC")
-struct V1SigningRouteTests {
+struct TransitSigningRouteTests {
     /// The PEM of `version` from `GET /v1/keys/{name}`.
     func publicKeyPEM(_ client: any TestClientProtocol, _ name: String, version: Int = 1) async throws -> String {
         let described = try await client.send(.get, "/v1/keys/\(name)")
@@ -23,8 +23,8 @@ struct V1SigningRouteTests {
     @Test("ECDSA P-256 signatures (ASN.1 and JWS) verify with swift-crypto from the described PEM, and through /v1/verify")
     func ecdsa() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("ec")
-            try await V1.create(client, name, type: "ecdsa-p256")
+            let name = Transit.name("ec")
+            try await Transit.create(client, name, type: "ecdsa-p256")
             let publicKey = try P256.Signing.PublicKey(pemRepresentation: try await publicKeyPEM(client, name))
             let message = Data("sign me".utf8)
 
@@ -52,22 +52,22 @@ struct V1SigningRouteTests {
                 .post, "/v1/verify/\(name)", ["input": message.base64EncodedString(), "signature": derSignature])
             #expect(valid.body["valid"] as? Bool == true)
             let invalid = try await client.send(
-                .post, "/v1/verify/\(name)", ["input": V1.b64("other"), "signature": derSignature])
+                .post, "/v1/verify/\(name)", ["input": Transit.b64("other"), "signature": derSignature])
             #expect(invalid.body["valid"] as? Bool == false)
 
             // A prehashed input must have the digest length.
             expectProblem(
-                try await client.send(.post, "/v1/sign/\(name)", ["input": V1.b64("x"), "prehashed": true]), .badRequest,
+                try await client.send(.post, "/v1/sign/\(name)", ["input": Transit.b64("x"), "prehashed": true]), .badRequest,
                 "INVALID_REQUEST")
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 
     @Test("RSA PSS and PKCS #1 v1.5 signatures verify with swift-crypto from the described PEM", arguments: ["pss", "pkcs1v15"])
     func rsa(padding: String) async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("rsa")
-            try await V1.create(client, name, type: "rsa-2048")
+            let name = Transit.name("rsa")
+            try await Transit.create(client, name, type: "rsa-2048")
             let publicKey = try _RSA.Signing.PublicKey(pemRepresentation: try await publicKeyPEM(client, name))
             let swiftPadding: _RSA.Signing.Padding = padding == "pss" ? .PSS : .insecurePKCS1v1_5
             let message = Data("rsa message".utf8)
@@ -94,20 +94,20 @@ struct V1SigningRouteTests {
                     #expect(verified.body["valid"] as? Bool == true)
                 }
             }
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 
     @Test("signatures of a rotated key name their version; batches sign and verify per item; minDecryptionVersion stops verification")
     func rotationAndBatches() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("sigrot")
-            try await V1.create(client, name, type: "ecdsa-p256")
+            let name = Transit.name("sigrot")
+            try await Transit.create(client, name, type: "ecdsa-p256")
             let old = try #require(
-                try await client.send(.post, "/v1/sign/\(name)", ["input": V1.b64("m")]).body.string("signature"))
+                try await client.send(.post, "/v1/sign/\(name)", ["input": Transit.b64("m")]).body.string("signature"))
             try await client.send(.post, "/v1/keys/\(name)/rotate")
             let batch = try await client.send(
-                .post, "/v1/sign/\(name)", ["batch_input": [["input": V1.b64("a")], ["input": "??"], ["input": V1.b64("c")]]])
+                .post, "/v1/sign/\(name)", ["batch_input": [["input": Transit.b64("a")], ["input": "??"], ["input": Transit.b64("c")]]])
             let results = try #require(batch.body["batch_results"] as? [[String: Any]])
             #expect(results.count == 3)
             #expect((results[0]["signature"] as? String)?.hasPrefix("ssm:v2:") == true)
@@ -120,50 +120,50 @@ struct V1SigningRouteTests {
             let verified = try await client.send(
                 .post, "/v1/verify/\(name)",
                 ["batch_input": [
-                    ["input": V1.b64("m"), "signature": old], ["input": V1.b64("a"), "signature": results[0]["signature"] as? String ?? ""],
-                    ["input": V1.b64("x"), "signature": old],
+                    ["input": Transit.b64("m"), "signature": old], ["input": Transit.b64("a"), "signature": results[0]["signature"] as? String ?? ""],
+                    ["input": Transit.b64("x"), "signature": old],
                 ]])
             let checks = try #require(verified.body["batch_results"] as? [[String: Any]])
             #expect(checks.map { $0["valid"] as? Bool } == [true, true, false])
 
             try await client.send(.put, "/v1/keys/\(name)/config", ["min_decryption_version": 2])
             expectProblem(
-                try await client.send(.post, "/v1/verify/\(name)", ["input": V1.b64("m"), "signature": old]), .badRequest,
+                try await client.send(.post, "/v1/verify/\(name)", ["input": Transit.b64("m"), "signature": old]), .badRequest,
                 "KEY_VERSION_DISABLED")
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 
     @Test("HMAC: the same input gives the same HMAC, verification through /v1/verify, other key types refuse")
     func hmac() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("mac")
-            try await V1.create(client, name, type: "hmac-sha256")
-            let first = try await client.send(.post, "/v1/hmac/\(name)", ["input": V1.b64("data")])
+            let name = Transit.name("mac")
+            try await Transit.create(client, name, type: "hmac-sha256")
+            let first = try await client.send(.post, "/v1/hmac/\(name)", ["input": Transit.b64("data")])
             #expect(first.status == .ok)
             let mac = try #require(first.body.string("hmac"))
             #expect(try signatureBytes(mac).count == 32)
-            #expect(try await client.send(.post, "/v1/hmac/\(name)", ["input": V1.b64("data")]).body.string("hmac") == mac)
-            let sha512 = try await client.send(.post, "/v1/hmac/\(name)", ["input": V1.b64("data"), "algorithm": "sha2-512"])
+            #expect(try await client.send(.post, "/v1/hmac/\(name)", ["input": Transit.b64("data")]).body.string("hmac") == mac)
+            let sha512 = try await client.send(.post, "/v1/hmac/\(name)", ["input": Transit.b64("data"), "algorithm": "sha2-512"])
             #expect(try signatureBytes(try #require(sha512.body.string("hmac"))).count == 64)
 
             #expect(
-                try await client.send(.post, "/v1/verify/\(name)", ["input": V1.b64("data"), "hmac": mac]).body["valid"] as? Bool == true)
+                try await client.send(.post, "/v1/verify/\(name)", ["input": Transit.b64("data"), "hmac": mac]).body["valid"] as? Bool == true)
             #expect(
-                try await client.send(.post, "/v1/verify/\(name)", ["input": V1.b64("datA"), "hmac": mac]).body["valid"] as? Bool == false)
+                try await client.send(.post, "/v1/verify/\(name)", ["input": Transit.b64("datA"), "hmac": mac]).body["valid"] as? Bool == false)
 
             let batch = try await client.send(
-                .post, "/v1/hmac/\(name)", ["batch_input": [["input": V1.b64("data")], ["input": V1.b64("other")]]])
+                .post, "/v1/hmac/\(name)", ["batch_input": [["input": Transit.b64("data")], ["input": Transit.b64("other")]]])
             let results = try #require(batch.body["batch_results"] as? [[String: Any]])
             #expect(results.first?["hmac"] as? String == mac)
             #expect(results.count == 2)
 
-            expectProblem(try await client.send(.post, "/v1/sign/\(name)", ["input": V1.b64("x")]), .badRequest, "UNSUPPORTED_OPERATION")
-            let aes = V1.name("aesmac")
-            try await V1.create(client, aes)
-            expectProblem(try await client.send(.post, "/v1/hmac/\(aes)", ["input": V1.b64("x")]), .badRequest, "UNSUPPORTED_OPERATION")
-            try await V1.delete(client, aes)
-            try await V1.delete(client, name)
+            expectProblem(try await client.send(.post, "/v1/sign/\(name)", ["input": Transit.b64("x")]), .badRequest, "UNSUPPORTED_OPERATION")
+            let aes = Transit.name("aesmac")
+            try await Transit.create(client, aes)
+            expectProblem(try await client.send(.post, "/v1/hmac/\(aes)", ["input": Transit.b64("x")]), .badRequest, "UNSUPPORTED_OPERATION")
+            try await Transit.delete(client, aes)
+            try await Transit.delete(client, name)
         }
     }
 }

@@ -5,43 +5,43 @@ import SSMServer
 import Testing
 
 @Suite("/v1 encryption")
-struct V1CryptoRouteTests {
+struct TransitCryptoRouteTests {
     @Test("encrypt and decrypt with associated data; wrong associated data does not decrypt")
     func roundTrip() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("enc")
-            try await V1.create(client, name)
-            let plaintext = V1.b64("the quick brown fox")
+            let name = Transit.name("enc")
+            try await Transit.create(client, name)
+            let plaintext = Transit.b64("the quick brown fox")
             let encrypted = try await client.send(
-                .post, "/v1/encrypt/\(name)", ["plaintext": plaintext, "associated_data": V1.b64("ctx")])
+                .post, "/v1/encrypt/\(name)", ["plaintext": plaintext, "associated_data": Transit.b64("ctx")])
             #expect(encrypted.status == .ok)
             let ciphertext = try #require(encrypted.body.string("ciphertext"))
             #expect(ciphertext.hasPrefix("ssm:v1:"))
             #expect(encrypted.body.int("key_version") == 1)
 
             let decrypted = try await client.send(
-                .post, "/v1/decrypt/\(name)", ["ciphertext": ciphertext, "associated_data": V1.b64("ctx")])
+                .post, "/v1/decrypt/\(name)", ["ciphertext": ciphertext, "associated_data": Transit.b64("ctx")])
             #expect(decrypted.status == .ok)
             #expect(decrypted.body.string("plaintext") == plaintext)
 
             expectProblem(
-                try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": ciphertext, "associated_data": V1.b64("other")]),
+                try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": ciphertext, "associated_data": Transit.b64("other")]),
                 .badRequest, "DECRYPTION_ERROR")
             expectProblem(try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": ciphertext]), .badRequest, "DECRYPTION_ERROR")
 
             let empty = try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": ""])
             let emptyBack = try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": empty.body.string("ciphertext") ?? ""])
             #expect(emptyBack.body.string("plaintext") == "")
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 
     @Test("rotation walk-through: v1 and v2 decrypt, rewrap moves v1 to v2, minDecryptionVersion=2 refuses v1")
     func rotation() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("rot")
-            try await V1.create(client, name, type: "aes128-gcm")
-            let one = V1.b64("version one"), two = V1.b64("version two")
+            let name = Transit.name("rot")
+            try await Transit.create(client, name, type: "aes128-gcm")
+            let one = Transit.b64("version one"), two = Transit.b64("version two")
             let v1 = try #require(try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": one]).body.string("ciphertext"))
             #expect(v1.hasPrefix("ssm:v1:"))
             #expect(try await client.send(.post, "/v1/keys/\(name)/rotate").body.int("latest_version") == 2)
@@ -66,15 +66,15 @@ struct V1CryptoRouteTests {
 
             let unknown = "ssm:v9:" + String(v2.dropFirst("ssm:v2:".count))
             expectProblem(try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": unknown]), .notFound, "KEY_VERSION_NOT_FOUND")
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 
     @Test("malformed ciphertexts, bad base64, oversized plaintexts and wrong key types are 4xx problems")
     func errors() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("err")
-            try await V1.create(client, name)
+            let name = Transit.name("err")
+            try await Transit.create(client, name)
             for bad in ["", "ssm:v1", "vault:v1:AAAA", "ssm:vx:AAAA", "ssm:v0:AAAA", "ssm:v1:!!!", "ssm:v1:AAAA"] {
                 expectProblem(try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": bad]), .badRequest, "INVALID_CIPHERTEXT")
             }
@@ -82,24 +82,24 @@ struct V1CryptoRouteTests {
             expectProblem(try await client.send(.post, "/v1/encrypt/\(name)", ["other": 1]), .badRequest, "INVALID_REQUEST")
             let large = Data(count: 64 * 1024 + 1).base64EncodedString()
             expectProblem(try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": large]), .contentTooLarge, "PLAINTEXT_TOO_LARGE")
-            expectProblem(try await client.send(.post, "/v1/encrypt/\(V1.name("none"))", ["plaintext": ""]), .notFound, "KEY_NOT_FOUND")
+            expectProblem(try await client.send(.post, "/v1/encrypt/\(Transit.name("none"))", ["plaintext": ""]), .notFound, "KEY_NOT_FOUND")
             expectProblem(
                 try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": "", "key_version": 5]), .notFound,
                 "KEY_VERSION_NOT_FOUND")
 
-            let signer = V1.name("signer")
-            try await V1.create(client, signer, type: "ecdsa-p256")
+            let signer = Transit.name("signer")
+            try await Transit.create(client, signer, type: "ecdsa-p256")
             expectProblem(try await client.send(.post, "/v1/encrypt/\(signer)", ["plaintext": ""]), .badRequest, "UNSUPPORTED_OPERATION")
-            try await V1.delete(client, signer)
-            try await V1.delete(client, name)
+            try await Transit.delete(client, signer)
+            try await Transit.delete(client, name)
         }
     }
 
     @Test("a data key's wrapped form decrypts back through /v1/decrypt to its plaintext")
     func dataKeys() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("dk")
-            try await V1.create(client, name)
+            let name = Transit.name("dk")
+            try await Transit.create(client, name)
             let plain = try await client.send(.post, "/v1/datakey/plaintext/\(name)", ["bits": 128])
             #expect(plain.status == .ok)
             let key = try #require(plain.body.string("plaintext"))
@@ -116,7 +116,7 @@ struct V1CryptoRouteTests {
 
             expectProblem(try await client.send(.post, "/v1/datakey/plaintext/\(name)", ["bits": 100]), .badRequest, "INVALID_REQUEST")
             expectProblem(try await client.send(.post, "/v1/datakey/other/\(name)"), .notFound, "NOT_FOUND")
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 
@@ -137,12 +137,12 @@ struct V1CryptoRouteTests {
     @Test("batches answer in order with per-item errors; the batch size is limited")
     func batches() async throws {
         try await withTestApp(v1MaxBatch: 4) { client, _ in
-            let name = V1.name("batch")
-            try await V1.create(client, name)
-            let inputs = ["a", "b", "c"].map(V1.b64)
+            let name = Transit.name("batch")
+            try await Transit.create(client, name)
+            let inputs = ["a", "b", "c"].map(Transit.b64)
             let encrypted = try await client.send(
                 .post, "/v1/encrypt/\(name)",
-                ["batch_input": [["plaintext": inputs[0]], ["plaintext": "%%"], ["plaintext": inputs[2], "associated_data": V1.b64("x")]]])
+                ["batch_input": [["plaintext": inputs[0]], ["plaintext": "%%"], ["plaintext": inputs[2], "associated_data": Transit.b64("x")]]])
             #expect(encrypted.status == .ok)
             let results = try #require(encrypted.body["batch_results"] as? [[String: Any]])
             #expect(results.count == 3)
@@ -152,7 +152,7 @@ struct V1CryptoRouteTests {
 
             let decrypted = try await client.send(
                 .post, "/v1/decrypt/\(name)",
-                ["batch_input": [["ciphertext": first], ["ciphertext": "ssm:v1:AAAA"], ["ciphertext": third, "associated_data": V1.b64("x")], ["ciphertext": third]]])
+                ["batch_input": [["ciphertext": first], ["ciphertext": "ssm:v1:AAAA"], ["ciphertext": third, "associated_data": Transit.b64("x")], ["ciphertext": third]]])
             let plain = try #require(decrypted.body["batch_results"] as? [[String: Any]])
             #expect(plain.count == 4)
             #expect(plain[0]["plaintext"] as? String == inputs[0])
@@ -171,7 +171,7 @@ struct V1CryptoRouteTests {
             expectProblem(
                 try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": inputs[0], "batch_input": [["plaintext": inputs[0]]]]),
                 .badRequest, "INVALID_REQUEST")
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 }

@@ -4,7 +4,7 @@ import PKCS11
 import SSMCore
 
 /// Field checks and the batch mechanics shared by the `/v1` controllers.
-enum V1Support {
+enum TransitSupport {
     /// The `{name}` path parameter, validated.
     static func name(_ context: SSMRequestContext) throws -> String {
         let name = context.parameters.get("name") ?? ""
@@ -39,7 +39,7 @@ enum V1Support {
     }
 
     /// The signature options of a request.
-    static func signatureOptions(_ body: V1Request) throws(TransitError) -> TransitService.SignatureOptions {
+    static func signatureOptions(_ body: TransitRequest) throws(TransitError) -> TransitService.SignatureOptions {
         guard let padding = TransitService.RSAPadding(rawValue: body.signatureAlgorithm ?? "pss") else {
             throw .invalidArgument("'signature_algorithm' must be pss or pkcs1v15")
         }
@@ -53,10 +53,10 @@ enum V1Support {
     /// service's input (a parse failure is that item's error), `run` does the valid ones in one
     /// call, `present` writes a success. A single item's error is the response's.
     static func respond<Input: Sendable, Output: Sendable>(
-        _ body: V1Request,
-        parse: (V1Item) throws(TransitError) -> Input,
+        _ body: TransitRequest,
+        parse: (TransitItem) throws(TransitError) -> Input,
         run: ([Input]) async throws -> [Result<Output, TransitError>],
-        present: (Output) -> V1Result
+        present: (Output) -> TransitResult
     ) async throws -> Response {
         guard let batch = body.batchInput else {
             let input = try parse(body.item)
@@ -73,7 +73,7 @@ enum V1Support {
         }
         let valid = parsed.compactMap { try? $0.get() }
         var outputs = valid.isEmpty ? [] : try await run(valid)[...]
-        var results: [V1Result] = []
+        var results: [TransitResult] = []
         results.reserveCapacity(parsed.count)
         for item in parsed {
             switch item {
@@ -87,11 +87,11 @@ enum V1Support {
                 }
             }
         }
-        return try JSONBody.response(V1BatchResponse(batchResults: results))
+        return try JSONBody.response(TransitBatchResponse(batchResults: results))
     }
 
-    static func failure(_ error: TransitError) -> V1Result {
+    static func failure(_ error: TransitError) -> TransitResult {
         let problem = Problem.from(error)
-        return V1Result(error: problem.detail, code: problem.code)
+        return TransitResult(error: problem.detail, code: problem.code)
     }
 }

@@ -5,7 +5,7 @@ import SSMServer
 import Testing
 
 /// Helpers of the `/v1` route tests.
-enum V1 {
+enum Transit {
     /// A key name no other test uses.
     static func name(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8))" }
 
@@ -28,12 +28,12 @@ enum V1 {
 }
 
 @Suite("/v1 keys")
-struct V1KeyRouteTests {
+struct TransitKeyRouteTests {
     @Test("create, describe, list, rotate, configure and delete a key")
     func lifecycle() async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("life")
-            let created = try await V1.create(client, name)
+            let name = Transit.name("life")
+            let created = try await Transit.create(client, name)
             #expect(created.string("name") == name)
             #expect(created.string("type") == "aes256-gcm")
             #expect(created.int("latest_version") == 1)
@@ -65,7 +65,7 @@ struct V1KeyRouteTests {
                 try await client.send(.put, "/v1/keys/\(name)/config", ["min_decryption_version": 3]), .badRequest,
                 "INVALID_REQUEST")
 
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
             expectProblem(try await client.send(.get, "/v1/keys/\(name)"), .notFound, "KEY_NOT_FOUND")
             let after = try await client.send(.get, "/v1/keys")
             #expect(!(after.body["keys"] as? [String] ?? []).contains(name))
@@ -74,9 +74,9 @@ struct V1KeyRouteTests {
 
     @Test("metadata is kept in the token: a new service over a fresh connection sees the key and its versions")
     func survivesRestart() async throws {
-        let name = V1.name("restart")
+        let name = Transit.name("restart")
         try await withTestApp { client, _ in
-            try await V1.create(client, name)
+            try await Transit.create(client, name)
             try await client.send(.post, "/v1/keys/\(name)/rotate")
             try await client.send(.put, "/v1/keys/\(name)/config", ["min_decryption_version": 2])
         }
@@ -85,7 +85,7 @@ struct V1KeyRouteTests {
             #expect(described.status == .ok)
             #expect(described.body.int("latest_version") == 2)
             #expect(described.body.int("min_decryption_version") == 2)
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 
@@ -95,10 +95,10 @@ struct V1KeyRouteTests {
             expectProblem(try await client.send(.post, "/v1/keys/bad%20name", ["type": "aes256-gcm"]), .badRequest, "INVALID_KEY_NAME")
             expectProblem(
                 try await client.send(.post, "/v1/keys/\(String(repeating: "a", count: 65))"), .badRequest, "INVALID_KEY_NAME")
-            expectProblem(try await client.send(.post, "/v1/keys/\(V1.name("t"))", ["type": "des"]), .badRequest, "INVALID_REQUEST")
-            expectProblem(try await client.send(.get, "/v1/keys/\(V1.name("missing"))"), .notFound, "KEY_NOT_FOUND")
-            expectProblem(try await client.send(.post, "/v1/keys/\(V1.name("missing"))/rotate"), .notFound, "KEY_NOT_FOUND")
-            let wrongMethod = try await client.send(.patch, "/v1/keys/\(V1.name("any"))")
+            expectProblem(try await client.send(.post, "/v1/keys/\(Transit.name("t"))", ["type": "des"]), .badRequest, "INVALID_REQUEST")
+            expectProblem(try await client.send(.get, "/v1/keys/\(Transit.name("missing"))"), .notFound, "KEY_NOT_FOUND")
+            expectProblem(try await client.send(.post, "/v1/keys/\(Transit.name("missing"))/rotate"), .notFound, "KEY_NOT_FOUND")
+            let wrongMethod = try await client.send(.patch, "/v1/keys/\(Transit.name("any"))")
             expectProblem(wrongMethod, .methodNotAllowed, "METHOD_NOT_ALLOWED")
             #expect(wrongMethod.headers[.allow] == "POST, GET, DELETE")
         }
@@ -107,14 +107,14 @@ struct V1KeyRouteTests {
     @Test("asymmetric keys publish a PEM public key per version", arguments: ["ecdsa-p256", "rsa-2048"])
     func publicKeys(type: String) async throws {
         try await withTestApp { client, _ in
-            let name = V1.name("pem")
-            let created = try await V1.create(client, name, type: type)
+            let name = Transit.name("pem")
+            let created = try await Transit.create(client, name, type: type)
             let versions = try #require(created["versions"] as? [[String: Any]])
             let pem = try #require(versions.first?["public_key"] as? String)
             #expect(pem.hasPrefix("-----BEGIN PUBLIC KEY-----"))
             #expect(created["supports_signing"] as? Bool == true)
             #expect(created["supports_encryption"] as? Bool == false)
-            try await V1.delete(client, name)
+            try await Transit.delete(client, name)
         }
     }
 }
