@@ -21,7 +21,7 @@ extension KeyService {
     public func importKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID?) async throws -> KeyInfo {
         try KeyLabel.validateSSM(label)
         try Self.checkKeyValue(value, type: type)
-        let key = try await create(.import, label: label, id: id) { session, id in
+        let key = try await create(.store, label: label, id: id) { session, id in
             try session.importKey(type, value: value, label: label, id: id)
         }
         log("key imported", key)
@@ -33,7 +33,7 @@ extension KeyService {
     public func replaceKey(_ type: SecretKeyType, value: [UInt8], label: String, id: KeyID) async throws -> KeyInfo {
         try KeyLabel.validateSSM(label)
         try Self.checkKeyValue(value, type: type)
-        let key = try await mutate(.replace, label: label) { session in
+        let key = try await mutate(.store, label: label) { session in
             let old = try session.findSecretKeys(label: label, id: id)
             guard !old.isEmpty else {
                 try KeyStore.requireLogin(session)
@@ -109,7 +109,7 @@ extension KeyService {
 
     /// Creates a key under the mutation lock: picks the id, refuses a taken one.
     private func create(
-        _ operation: KeyServiceMetrics.Operation, label: String, id requested: KeyID?,
+        _ operation: Operation, label: String, id requested: KeyID?,
         _ make: @escaping @Sendable (borrowing Session, KeyID) throws -> ObjectHandle
     ) async throws -> KeyInfo {
         try await mutate(operation, label: label) { session in
@@ -132,7 +132,7 @@ extension KeyService {
     /// (``KeyStore/exclusive(_:identity:_:)``), and drops the label from the cache afterwards
     /// (also when it failed halfway).
     private func mutate<R: Sendable>(
-        _ operation: KeyServiceMetrics.Operation, label: String,
+        _ operation: Operation, label: String,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         let cache = self.cache

@@ -42,7 +42,7 @@ public final class KeyService: Sendable {
 
     /// Runs `body` on a session through the store (measured; see ``KeyStore``).
     func run<R: Sendable>(
-        _ operation: KeyServiceMetrics.Operation, source: SessionSource = .pool, idempotent: Bool = true,
+        _ operation: Operation, source: SessionSource = .pool, idempotent: Bool = true,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         try await store.run(operation, source: source, idempotent: idempotent, body)

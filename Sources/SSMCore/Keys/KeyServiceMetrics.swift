@@ -16,30 +16,6 @@ import PKCS11
 ///   operation started on it (`source` `pool`, or `per_request` for `/encrypt`'s own
 ///   sessions, where opening the session is included).
 public struct KeyServiceMetrics: Sendable {
-    /// The `operation` label.
-    public enum Operation: String, Sendable, CaseIterable {
-        /// `encrypt` (every encrypt route).
-        case encrypt
-        /// `decrypt` (every decrypt route).
-        case decrypt
-        /// `generate`: key generation.
-        case generate
-        /// `import`: `POST /store-key`.
-        case `import`
-        /// `replace`: `PUT /store-key`.
-        case replace
-        /// `delete`: `DELETE /store-key`.
-        case delete
-        /// `list`: finding and reading keys (listings, and the lookups behind errors).
-        case list
-        /// `sign`: `/v1` signatures and HMACs.
-        case sign
-        /// `verify`: `/v1` signature and HMAC verification.
-        case verify
-        /// `random`: `/v1/random` and data keys' generator bytes.
-        case random
-    }
-
     /// Timer label of the operation durations.
     public static let operationDurationLabel = "ssm_hsm_operation_duration_seconds"
     /// Counter label of the PKCS#11 errors.

@@ -32,7 +32,7 @@ public final class KeyStore: Sendable {
     /// it: the wait for the session, the time `body` held it, and the PKCS#11 error that
     /// failed it. Every HSM call of the key services goes through here.
     func run<R: Sendable>(
-        _ operation: KeyServiceMetrics.Operation, source: KeyService.SessionSource = .pool, idempotent: Bool = true,
+        _ operation: Operation, source: KeyService.SessionSource = .pool, idempotent: Bool = true,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         let metrics = self.metrics
@@ -66,7 +66,7 @@ public final class KeyStore: Sendable {
     /// - Throws: ``HSMUnavailableError`` (retry later) when the identity stayed claimed;
     ///   what `body` throws.
     func exclusive<R: Sendable>(
-        _ operation: KeyServiceMetrics.Operation, identity: ClaimIdentity,
+        _ operation: Operation, identity: ClaimIdentity,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         try await Self.mutations.withLock {

@@ -41,6 +41,22 @@ extension TransitService {
         }
     }
 
+    /// A signature's result.
+    public struct Signature: Sendable, Hashable {
+        /// `ssm:v<N>:<base64(signature)>`.
+        public var signature: String
+        /// The version that signed.
+        public var version: Int
+    }
+
+    /// An HMAC's result.
+    public struct MAC: Sendable, Hashable {
+        /// `ssm:v<N>:<base64(HMAC)>`.
+        public var hmac: String
+        /// The version whose key made it.
+        public var version: Int
+    }
+
     /// One input to sign or MAC.
     public struct SignItem: Sendable {
         /// The data (or digest when prehashed).
@@ -70,7 +86,7 @@ extension TransitService {
     }
 
     /// Signs each item with `name` (an ECDSA or RSA key).
-    public func sign(name: String, items: [SignItem], options: SignatureOptions) async throws -> [Result<Encrypted, TransitError>] {
+    public func sign(name: String, items: [SignItem], options: SignatureOptions) async throws -> [Result<Signature, TransitError>] {
         try await runBatch(.sign, name: name, items: items) { session, entry, item in
             let metadata = entry.metadata
             guard metadata.type.supportsSigning else { throw TransitError.unsupportedOperation(type: metadata.type, operation: .sign) }
@@ -83,7 +99,7 @@ extension TransitService {
             if metadata.type == .ecdsaP256, options.marshaling == .asn1 {
                 signature = Array(try P256.Signing.ECDSASignature(rawRepresentation: signature).derRepresentation)
             }
-            return Encrypted(ciphertext: TransitCiphertext(version: version, bytes: signature).string, version: version)
+            return Signature(signature: TransitCiphertext(version: version, bytes: signature).string, version: version)
         }
     }
 
@@ -111,7 +127,7 @@ extension TransitService {
     }
 
     /// The HMAC of each item with `name` (an HMAC key).
-    public func hmac(name: String, items: [SignItem], hash: DigestAlgorithm) async throws -> [Result<Encrypted, TransitError>] {
+    public func hmac(name: String, items: [SignItem], hash: DigestAlgorithm) async throws -> [Result<MAC, TransitError>] {
         try await runBatch(.sign, name: name, items: items) { session, entry, item in
             let metadata = entry.metadata
             guard metadata.type.supportsHMAC else { throw TransitError.unsupportedOperation(type: metadata.type, operation: .hmac) }
@@ -121,7 +137,7 @@ extension TransitService {
                 throw TransitError.versionNotFound(name: metadata.name, version: version)
             }
             let mac = try session.sign(.hmac(hash), key: key, data: item.input)
-            return Encrypted(ciphertext: TransitCiphertext(version: version, bytes: mac).string, version: version)
+            return MAC(hmac: TransitCiphertext(version: version, bytes: mac).string, version: version)
         }
     }
 

@@ -112,7 +112,7 @@ public final class TransitService: Sendable {
     /// its result; others fail the whole call. When the HSM reports a stale handle, the cache
     /// entry is dropped and the whole batch runs once more.
     func runBatch<Item: Sendable, Output: Sendable>(
-        _ operation: KeyServiceMetrics.Operation, name: String, items: [Item],
+        _ operation: Operation, name: String, items: [Item],
         _ body: @escaping @Sendable (borrowing Session, TransitCacheEntry, Item) throws -> Output
     ) async throws -> [Result<Output, TransitError>] {
         try Self.validate(name: name)
@@ -145,7 +145,7 @@ public final class TransitService: Sendable {
 
     /// Runs a single item: the batch of one, its error thrown.
     func runOne<Item: Sendable, Output: Sendable>(
-        _ operation: KeyServiceMetrics.Operation, name: String, item: Item,
+        _ operation: Operation, name: String, item: Item,
         _ body: @escaping @Sendable (borrowing Session, TransitCacheEntry, Item) throws -> Output
     ) async throws -> Output {
         guard let result = try await runBatch(operation, name: name, items: [item], body).first else {

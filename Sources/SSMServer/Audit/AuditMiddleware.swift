@@ -1,3 +1,4 @@
+import SSMCore
 import Foundation
 import HTTPTypes
 import Hummingbird

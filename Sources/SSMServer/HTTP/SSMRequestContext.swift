@@ -1,3 +1,4 @@
+import SSMCore
 import Hummingbird
 import NIOCore
 import Synchronization

@@ -1,3 +1,4 @@
+import SSMCore
 import Crypto
 
 /// A caller of the API as configured under `clients:`: its credentials and its policy.

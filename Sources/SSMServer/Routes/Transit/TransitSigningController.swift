@@ -14,7 +14,7 @@ struct TransitSigningController {
             return try await TransitSupport.respond(
                 body, parse: Self.signItem,
                 run: { try await transit.sign(name: name, items: $0, options: options) },
-                present: { TransitResult(signature: $0.ciphertext, keyVersion: $0.version) })
+                present: { TransitResult(signature: $0.signature, keyVersion: $0.version) })
         }
         table.add(.post, ["/v1/hmac/{name}"], .pathKey(.hmac, parameter: "name")) { request, context in
             let name = try TransitSupport.name(context)
@@ -23,7 +23,7 @@ struct TransitSigningController {
             return try await TransitSupport.respond(
                 body, parse: Self.signItem,
                 run: { try await transit.hmac(name: name, items: $0, hash: hash) },
-                present: { TransitResult(hmac: $0.ciphertext, keyVersion: $0.version) })
+                present: { TransitResult(hmac: $0.hmac, keyVersion: $0.version) })
         }
         table.add(.post, ["/v1/verify/{name}"], .pathKey(.verify, parameter: "name")) { request, context in
             let name = try TransitSupport.name(context)

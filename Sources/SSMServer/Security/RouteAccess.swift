@@ -1,9 +1,4 @@
-/// What a request does, as named in client policies (`policy: - operations: [encrypt]`).
-public enum Operation: String, Sendable, CaseIterable, Codable {
-    case encrypt, decrypt, generate, store, delete, list, stats, admin
-    /// Operations of the `/v1` routes.
-    case sign, verify, hmac, rewrap, datakey, random
-}
+import SSMCore
 
 /// How a route is authorized when clients are configured. Every route is registered with
 /// one (``RouteRegistrar/add(_:_:_:_:)``), so a route cannot be added unclassified.
