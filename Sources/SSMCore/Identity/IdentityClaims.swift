@@ -73,7 +73,13 @@ enum IdentityClaims {
             try session.destroyObject(first)
             return nil
         }
-        let claim = try session.createDataObject(application: application, label: identity.label, value: value)
+        let claim: ObjectHandle
+        do {
+            claim = try session.createDataObject(application: application, label: identity.label, value: value)
+        } catch {
+            release(session, first)
+            throw error
+        }
         release(session, first)
         return claim
     }
