@@ -48,10 +48,11 @@ COPY --from=build /out/ssm /usr/local/bin/ssm
 COPY scripts/container-entrypoint.sh /usr/local/bin/ssm-entrypoint
 COPY config/ssm.production.yaml /etc/ssm/ssm.yaml
 
+# The entry point listens on SSM_SERVER_ADDRESS, default 0.0.0.0:8443, for `serve` only: `ssm keys`
+# run with `exec` listens nowhere and keeps the loopback default.
 # A token's label, directory and PIN file's path: no secret (hadolint flags names with TOKEN or PIN).
 # hadolint ignore=DL3064
-ENV SSM_SERVER_ADDRESS=0.0.0.0:8443 \
-    SSM_PKCS11_TOKEN_LABEL=ssm \
+ENV SSM_PKCS11_TOKEN_LABEL=ssm \
     SSM_PKCS11_PIN_FILE=/run/secrets/ssm-pin \
     SSM_TOKEN_DIR=/var/lib/ssm/softhsm \
     SSM_CREDENTIALS_DIR=/var/lib/ssm/credentials \
@@ -63,6 +64,6 @@ VOLUME ["/var/lib/ssm"]
 USER 10001:10001
 EXPOSE 8443
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["sh", "-c", "curl -fsSk \"https://127.0.0.1:${SSM_SERVER_ADDRESS##*:}/health-check\" >/dev/null || exit 1"]
+    CMD ["sh", "-c", "a=${SSM_SERVER_ADDRESS:-:8443}; curl -fsSk \"https://127.0.0.1:${a##*:}/health-check\" >/dev/null || exit 1"]
 ENTRYPOINT ["/usr/local/bin/ssm-entrypoint"]
 CMD ["serve", "--config", "/etc/ssm/ssm.yaml"]

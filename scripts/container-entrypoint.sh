@@ -9,7 +9,10 @@
 #     localhost, 127.0.0.1, ::1, the container's host name and SSM_TLS_SUBJECT_ALT_NAMES
 #     (e.g. "DNS:ssm.example,IP:10.0.0.5"), and one client `admin` allowed everything, whose
 #     bearer token is written once to admin.token (mode 0600; only its SHA-256 is configured);
-#  3. runs ssm on the configuration given with --config plus a tls: section naming those files
+#  3. listens on SSM_SERVER_ADDRESS, default 0.0.0.0:8443, whatever the file's server.address
+#     (set here, not in the image's environment, so that `ssm keys` in the container, which
+#     listens nowhere, keeps the loopback default and is not refused for an open address);
+#  4. runs ssm on the configuration given with --config plus a tls: section naming those files
 #     and the clients (written to SSM_RUN_DIR, default /tmp). A missing credential stops it
 #     with exit status 78 and a line naming the file.
 # SSM_CREDENTIALS_DIR set empty runs ssm on the given configuration as it is (it must then have
@@ -69,6 +72,7 @@ generate_credentials() {
 
 if [ "${1:-}" = serve ]; then
   umask 077
+  export SSM_SERVER_ADDRESS="${SSM_SERVER_ADDRESS:-0.0.0.0:8443}"
   if [ "${SSM_INIT_TOKEN:-0}" = 1 ]; then
     # Idempotent: a token with this label is kept.
     /usr/local/bin/ssm token init --dir "${SSM_TOKEN_DIR:-/var/lib/ssm/softhsm}" \
