@@ -16,7 +16,7 @@
 #                        SSM_TOKEN_DIR on first start; kept on later starts
 #   SSM_CREDENTIALS_DIR  where tls.crt, tls.key and clients.yaml are (empty: the configuration
 #                        file has its own tls: and clients:); SSM_GENERATE_CREDENTIALS=1
-#                        generates them there when none exists; SSM_TLS_SUBJECT_ALT_NAMES
+#                        generates them there when none exists; SSM_CERTIFICATE_NAMES
 #                        adds names to the generated certificate ("DNS:ssm.example,IP:10.0.0.5")
 
 FROM swift:6.3-bookworm AS build

@@ -6,7 +6,7 @@
 #       clients.yaml       the `clients:` section (README "Securing ssm")
 #     and, when none of them exists yet and SSM_GENERATE_CREDENTIALS=1 (the image's default),
 #     generates them there: a CA (ca.crt; its key is discarded), a server certificate for
-#     localhost, 127.0.0.1, ::1, the container's host name and SSM_TLS_SUBJECT_ALT_NAMES
+#     localhost, 127.0.0.1, ::1, the container's host name and SSM_CERTIFICATE_NAMES
 #     (e.g. "DNS:ssm.example,IP:10.0.0.5"), and one client `admin` allowed everything, whose
 #     bearer token is written once to admin.token (mode 0600; only its SHA-256 is configured);
 #  3. listens on SSM_SERVER_ADDRESS, default 0.0.0.0:8443, whatever the file's server.address
@@ -34,16 +34,16 @@ generate_credentials() {
   dir=$1
   tmp=$(mktemp -d)
   ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-  sans="DNS:localhost,IP:127.0.0.1,IP:::1,DNS:$(uname -n)${SSM_TLS_SUBJECT_ALT_NAMES:+,$SSM_TLS_SUBJECT_ALT_NAMES}"
+  sans="DNS:localhost,IP:127.0.0.1,IP:::1,DNS:$(uname -n)${SSM_CERTIFICATE_NAMES:+,$SSM_CERTIFICATE_NAMES}"
   # shellcheck disable=SC2086  # $ec is a list of options
   ossl req -x509 $ec -days 3650 -subj "/CN=ssm container CA" \
-    -keyout "$tmp/ca.key" -out "$tmp/ca.crt" 2>/dev/null
-  # shellcheck disable=SC2086
-  ossl req $ec -subj "/CN=localhost" -keyout "$tmp/tls.key" -out "$tmp/tls.csr" 2>/dev/null
-  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$sans" >"$tmp/tls.ext"
-  ossl x509 -req -in "$tmp/tls.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
-    -days 825 -extfile "$tmp/tls.ext" -out "$tmp/tls.crt" 2>/dev/null \
-    || fail "cannot generate the server certificate (SSM_TLS_SUBJECT_ALT_NAMES='${SSM_TLS_SUBJECT_ALT_NAMES:-}')"
+    -keyout "$tmp/ca.key" -out "$tmp/ca.crt" 2>"$tmp/log" \
+    && ossl req $ec -subj "/CN=localhost" -keyout "$tmp/tls.key" -out "$tmp/tls.csr" 2>"$tmp/log" \
+    && printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$sans" >"$tmp/tls.ext" \
+    && ossl x509 -req -in "$tmp/tls.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial \
+      -days 825 -extfile "$tmp/tls.ext" -out "$tmp/tls.crt" 2>"$tmp/log" \
+    || fail "cannot generate the certificates (SSM_CERTIFICATE_NAMES='${SSM_CERTIFICATE_NAMES:-}'):" \
+      "$(head -n 3 "$tmp/log")"
   /usr/local/bin/ssm clients token >"$tmp/token"
   sed -n 's/^token: //p' "$tmp/token" >"$tmp/admin.token"
   {
@@ -56,13 +56,14 @@ generate_credentials() {
       echo "      $operation: [\"*\"]"
     done
   } >"$tmp/clients.yaml"
-  # The files land in the volume together, the token last: a crash leaves none or all.
+  # Into the volume: the token first and clients.yaml last, so that a start interrupted here
+  # either generates everything again (no clients.yaml, tls.*) or names the missing file.
   mkdir -p "$dir"
-  for file in ca.crt tls.crt tls.key clients.yaml admin.token; do
+  for file in admin.token ca.crt tls.key tls.crt clients.yaml; do
     cp "$tmp/$file" "$dir/$file.new" && chmod 0600 "$dir/$file.new"
   done
   chmod 0644 "$dir/ca.crt.new" "$dir/tls.crt.new"
-  for file in ca.crt tls.crt tls.key clients.yaml admin.token; do
+  for file in admin.token ca.crt tls.key tls.crt clients.yaml; do
     mv "$dir/$file.new" "$dir/$file"
   done
   rm -rf "$tmp"

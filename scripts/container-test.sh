@@ -75,13 +75,15 @@ wait_ready() {  # the CA comes out of the volume once the entry point has writte
   return 1
 }
 
-start || { echo "container-test: cannot start the container" >&2; exit 1; }
+start -e SSM_CERTIFICATE_NAMES=DNS:ssm.test || { echo "container-test: cannot start the container" >&2; exit 1; }
 wait_ready; check "ready after first start" 0 $?
 TOKEN=$("$engine" exec "$name" cat /var/lib/ssm/credentials/admin.token)
 check "admin token generated" 43 "${#TOKEN}"
 check "admin token file is private" "600 10001" "$("$engine" exec "$name" stat -c '%a %u' /var/lib/ssm/credentials/admin.token)"
 "$engine" logs "$name" 2>&1 | grep -qF "$TOKEN"; check "admin token never logged" 1 $?
 check "health-check over HTTPS" OK "$(call "$base/health-check" | jq -r .status)"
+check "certificate names SSM_CERTIFICATE_NAMES" OK \
+  "$(call --resolve "ssm.test:$port:127.0.0.1" "https://ssm.test:$port/health-check" | jq -r .status)"
 check "no plain HTTP" 000 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health-check")"
 check "no token: 401" 401 "$(code -X POST "$base/generate-aes-key" -H 'Content-Type: application/json' -d '{"bits":256}')"
 check "wrong token: 401" 401 "$(code -X POST "$base/generate-aes-key" -H 'Authorization: Bearer nope' -H 'Content-Type: application/json' -d '{"bits":256}')"
