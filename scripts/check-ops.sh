@@ -57,9 +57,12 @@ for file in deploy/kubernetes/*.yaml; do
   [ "$(basename "$file")" = kustomization.yaml ] || manifests+=("$file")
 done
 check "kubernetes-validate --strict deploy/kubernetes" kubernetes-validate --strict --quiet "${manifests[@]}"
-for kind in Deployment Service ConfigMap Secret PodDisruptionBudget HorizontalPodAutoscaler; do
+for kind in Deployment Service ConfigMap Secret NetworkPolicy PodDisruptionBudget HorizontalPodAutoscaler; do
   check "manifest of kind $kind" grep -q "^kind: $kind$" "${manifests[@]}"
 done
+# Shipped deployments are safe as they are: TLS and clients, never server.insecure.
+check "no shipped file sets server.insecure" \
+  bash -c '! grep -rnE "^[^#]*(insecure:|SSM_SERVER_INSECURE)" Dockerfile deploy config scripts/container-entrypoint.sh'
 check "kustomization lists every manifest" \
   bash -c 'for f in "$@"; do grep -q "^  - $(basename "$f")$" deploy/kubernetes/kustomization.yaml || exit 1; done' _ "${manifests[@]}"
 
