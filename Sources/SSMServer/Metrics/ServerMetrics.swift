@@ -80,13 +80,13 @@ public final class ServerMetrics: Sendable {
         self.circuitState = circuitState
         self.circuitGauge = registry.gauge(
             "ssm_hsm_circuit_state", help: "State of the HSM circuit breaker: 0 closed, 1 half-open, 2 open.")
-        circuitGauge.set(Self.gaugeValue(.closed))
         self.loginStatus = loginStatus
         self.waitingForPINGauge = registry.gauge(
             "ssm_hsm_login_waiting_for_pin",
             help: "1 when the token refused every PIN ssm holds: no login is tried until a new PIN is configured (SIGHUP).")
         self.refusalsCounter = registry.counter(
             "ssm_hsm_login_refusals_total", help: "Logins the token refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...).")
+        circuitGauge.set(Self.gaugeValue(.closed))
     }
 
     /// The Prometheus text exposition, with the values read at scrape time brought up to date.
