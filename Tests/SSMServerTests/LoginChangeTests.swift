@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import PKCS11
 import SSMCore

@@ -1,5 +1,6 @@
 import Logging
 import PKCS11
+import Synchronization
 
 /// Whether the HSM's login holds, and what the token refused: for `/ready`, `/pool/stats` and
 /// metrics. Never contains a PIN.

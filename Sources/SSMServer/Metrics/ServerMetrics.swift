@@ -94,7 +94,7 @@ public final class ServerMetrics: Sendable {
         pool.update(statistics)
         circuitGauge.set(Self.gaugeValue(circuitState()))
         let login = loginStatus()
-        waitingForPINGauge.set(login.waitingForPIN ? 1 : 0)
+        waitingForPINGauge.set(login.waitingForPIN ? 1.0 : 0.0)
         refusalsSeen.withLock { seen in
             if login.refusals > seen { refusalsCounter.increment(by: Int64(clamping: login.refusals - seen)) }
             seen = max(seen, login.refusals)
