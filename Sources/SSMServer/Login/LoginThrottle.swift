@@ -18,7 +18,12 @@ final class LoginThrottle: Sendable {
 
         init(clientID: String, address: String) {
             // Bytes, not characters: one `Character` may be any number of combining scalars.
-            self.clientID = String(decoding: clientID.utf8.prefix(128), as: UTF8.self)
+            var length = 0
+            let scalars = clientID.unicodeScalars.prefix { scalar in
+                length += UTF8.width(scalar)
+                return length <= 128
+            }
+            self.clientID = String(String.UnicodeScalarView(scalars))
             self.address = Self.network(of: address)
         }
 
