@@ -28,7 +28,7 @@ public func buildApplication(
     let security = configuration.security
     let audit = try security.audit.map { try AuditLog($0) }
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
-    let metrics = ServerMetrics(circuitState: { hsm.circuit().state })
+    let metrics = ServerMetrics(circuitState: { hsm.circuit().state }, loginStatus: { hsm.loginStatus() })
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
     // Login JWTs only when a client can log in: the signing key is created in the token then.
     let jwt =

@@ -281,6 +281,9 @@ static struct {
     .lifecycle_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
+/* Calls made to each function (rules consulted), faulted or forwarded: faulty_call_count(). */
+static atomic_ullong call_counts[FN_COUNT];
+
 static pthread_once_t load_once_control = PTHREAD_ONCE_INIT;
 static CK_FUNCTION_LIST function_list; /* filled below, after the wrappers */
 
@@ -768,6 +771,7 @@ static bool ensure_loaded(void) {
 /* Consults the rules for a call to `function`. Returns true when the call is to be forwarded
  * (after sleeping, if a rule says so); false with *rv set when it is to fail with that code. */
 static bool before_call(int function, CK_RV *rv) {
+    atomic_fetch_add(&call_counts[function], 1);
     if (!ensure_loaded()) {
         *rv = CKR_GENERAL_ERROR;
         return false;
@@ -938,4 +942,15 @@ FAULTY_EXPORT unsigned long faulty_open_sessions(void) {
     unsigned long count = (unsigned long)ctx.session_count;
     pthread_mutex_unlock(&ctx.state_lock);
     return count;
+}
+
+/* The calls made so far to the function named `name` (`C_Login`), faulted ones included;
+ * 0 for an unknown name. */
+FAULTY_EXPORT unsigned long long faulty_call_count(const char *name) {
+    for (int i = 0; i < FN_COUNT; i++) {
+        if (name != NULL && strcmp(function_names[i], name) == 0) {
+            return atomic_load(&call_counts[i]);
+        }
+    }
+    return 0;
 }

@@ -167,6 +167,52 @@ struct AuthorizationTests {
         #expect(!Glob("exact").matches("exactly"))
     }
 
+    @Test("glob patterns compare bytes: canonically equivalent labels are different labels; ? is one scalar")
+    func globsCompareBytes() {
+        // "é" precomposed (U+00E9) and "e" + U+0301 are equal as Swift Strings, not as labels.
+        #expect("caf\u{e9}-x" == "cafe\u{301}-x")
+        #expect(Glob("caf\u{e9}*").matches("caf\u{e9}-x"))
+        #expect(!Glob("caf\u{e9}*").matches("cafe\u{301}-x"))
+        #expect(!Glob("cafe\u{301}*").matches("caf\u{e9}-x"))
+        #expect(!Glob("caf\u{e9}-x").matches("cafe\u{301}-x"))
+        #expect(Glob("caf?-x").matches("caf\u{e9}-x"))
+        #expect(!Glob("caf?-x").matches("cafe\u{301}-x"))  // two scalars
+        #expect(Glob("caf??-x").matches("cafe\u{301}-x"))
+        #expect(Glob("*?b").matches("\u{e9}ab"))
+        #expect(!Glob("*??").matches("\u{e9}"))
+        #expect(Glob("?").matches("\u{1F511}"))  // four bytes, one scalar
+        #expect(Glob("*x").matches("*ax"))  // a `*` in the label is no wildcard
+    }
+
+    @Test("a client allowed caf\u{e9}* is refused cafe\u{301}-x and allowed caf\u{e9}-x")
+    func policyComparesBytes() async throws {
+        var security = SecurityConfiguration()
+        let token = "unicode-token-0123456789"
+        security.clients = ClientRegistry([
+            Client(
+                id: "unicode", tokenSHA256: Client.tokenHash(token),
+                rules: [Client.Rule(operations: Set(Operation.allCases), keys: [Glob("caf\u{e9}*")])])
+        ])
+        try await withTestApp(security: security) { client, _ in
+            let headers = Self.bearer(token)
+            let suffix = uniqueLabel("x")
+            let refused = try await client.send(
+                .post, "/generate-aes-key", ["key_label": "cafe\u{301}-\(suffix)", "bits": 256], headers: headers)
+            expectProblem(refused, .forbidden, "FORBIDDEN")
+            let allowed = try await client.send(
+                .post, "/generate-aes-key", ["key_label": "caf\u{e9}-\(suffix)", "bits": 256], headers: headers)
+            #expect(allowed.status == .created)
+            let sealed = try await client.send(
+                .post, "/encrypt", ["key_label": "caf\u{e9}-\(suffix)", "plain": "00", "encryption_algorithm": 1],
+                headers: headers)
+            #expect(sealed.status == .ok)
+            let other = try await client.send(
+                .post, "/encrypt", ["key_label": "cafe\u{301}-\(suffix)", "plain": "00", "encryption_algorithm": 1],
+                headers: headers)
+            expectProblem(other, .forbidden, "FORBIDDEN")
+        }
+    }
+
     @Test("token lookup compares hashes and finds the right client")
     func tokenLookup() {
         let registry = Self.security.clients

@@ -38,6 +38,42 @@ struct LimitsTests {
         #expect(RateLimiter(RateLimitSettings()) == nil)
     }
 
+    @Test("a flood of new callers cannot grow the buckets past maximumKeys, nor push out a throttled caller")
+    func boundedBuckets() throws {
+        // One request per minute: a caller's bucket stays in use (not refilled) for a minute.
+        let limiter = try #require(RateLimiter(RateLimitSettings(requestsPerSecond: 1.0 / 60, burst: 1)))
+        let start = ContinuousClock.now
+        #expect(limiter.take("victim", now: start) == nil)
+        #expect(limiter.take("victim", now: start) != nil)
+        for index in 0..<(RateLimiter.maximumKeys + 5_000) {
+            _ = limiter.take("peer:\(index)", now: start + .milliseconds(index / 10))
+        }
+        #expect(limiter.count == RateLimiter.maximumKeys)
+        // A new caller waits while every bucket is in use; the throttled one is still throttled.
+        #expect(limiter.take("newcomer", now: start + .seconds(2)) == 1)
+        #expect(limiter.take("victim", now: start + .seconds(2)) != nil)
+        // Once the buckets have refilled, they are forgotten and newcomers get one.
+        #expect(limiter.take("newcomer", now: start + .seconds(200)) == nil)
+        #expect(limiter.count == 1)
+    }
+
+    @Test("one address sending endless distinct login ids gets no bucket made beyond its own limit")
+    func loginIDFloodFromOneAddress() {
+        var settings = LoginSettings()
+        settings.failureBurst = 2
+        settings.failuresPerMinute = 1
+        let throttle = LoginThrottle(settings)
+        let now = ContinuousClock.now
+        for index in 0..<1_000 {
+            _ = throttle.begin(.init(clientID: "guess-\(index)", address: "10.9.9.9"), now: now)
+        }
+        #expect(throttle.byClient?.count == 4 * settings.failureBurst)
+        #expect(throttle.byAddress?.count == 1)
+        // A bucket key is at most 128 bytes, however many combining marks one character has.
+        let long = LoginThrottle.Attempt(clientID: "e" + String(repeating: "\u{301}", count: 1_000), address: "10.0.0.1")
+        #expect(long.clientID.utf8.count <= 128)
+    }
+
     @Test("an oversized body gets 413 from an authorized client")
     func oversizedBody() async throws {
         try await withTestApp(bodyLimit: 1024, security: AuthorizationTests.security) { client, _ in

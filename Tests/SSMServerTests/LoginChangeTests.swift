@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import PKCS11
 import SSMCore
@@ -154,4 +155,76 @@ final class Flag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
+}
+
+extension LoginChangeTests {
+    @Test("a PIN the token refuses is tried once per token, not in the reconnect loop; a new PIN (SIGHUP) logs in; /ready, /pool/stats and /metrics say why")
+    func refusedPINIsNotRetried() async throws {
+        let fault = try FaultyModuleFixture()
+        defer { fault.tearDown() }
+        _ = try fault.load()
+        let token = try SoftHSMToken.shared()
+        let control = fault.control
+        try await withTestApp(
+            pool: PoolConfiguration(maxSize: 2, minSize: 0, acquireTimeout: .seconds(5)), module: fault.libraryPath,
+            token: (token.pinChangeLabel, "1234"),
+            recovery: RecoveryConfiguration(retryInterval: .milliseconds(20), maxRetryInterval: .milliseconds(50)),
+            afterConnect: { fault.releaseLoads() }  // the HSM alone holds the module: recovery re-initialises it
+        ) { client, hsm in
+            // The token's PIN changes underneath ssm; then the device is lost and comes back.
+            try await hsm.withSession(idempotent: false) { session in
+                try session.setPIN(old: Array("1234".utf8), new: Array("5678".utf8))
+            }
+            let before = try control.calls("C_Login")
+            try control.setRules("C_GetSessionInfo CKR_DEVICE_ERROR count=1\n")
+            await hsm.checkHealth()
+            #expect(hsm.circuit().trips == 1)
+            #expect(await eventually { hsm.loginStatus().waitingForPIN })
+            // The reconnection goes on probing the device, but never offers the refused PIN again.
+            let probes = hsm.circuit().failedProbes
+            #expect(await eventually { hsm.circuit().failedProbes >= probes + 5 })
+            #expect(try control.calls("C_Login") - before == 1)
+            #expect(hsm.loginStatus() == LoginStatus(waitingForPIN: true, refusals: 1, lastRefusal: "CKR_PIN_INCORRECT"))
+
+            let ready = try await client.send(.get, "/ready")
+            expectProblem(ready, .serviceUnavailable, "NOT_READY")
+            #expect(ready.body.string("detail")?.contains("CKR_PIN_INCORRECT") == true)
+            let stats = try #require(try await client.send(.get, "/pool/stats").body.object("login"))
+            #expect(stats["waiting_for_pin"] as? Bool == true)
+            #expect(stats.int("refusals") == 1 && stats.string("last_refusal") == "CKR_PIN_INCORRECT")
+            var metrics = try await MetricsTests.scrape(client)
+            #expect(metrics.value("ssm_hsm_login_waiting_for_pin") == 1)
+            #expect(metrics.value("ssm_hsm_login_refusals_total") == 1)
+
+            // A reload with the same PIN tries nothing; a mistyped one is tried once, then
+            // neither is tried again.
+            try await hsm.changePIN(Array("1234".utf8))
+            try await hsm.changePIN(Array("9999".utf8))
+            #expect(await eventually { hsm.loginStatus().refusals == 2 })
+            let later = hsm.circuit().failedProbes
+            #expect(await eventually { hsm.circuit().failedProbes >= later + 5 })
+            #expect(try control.calls("C_Login") - before == 2)
+            #expect(hsm.loginStatus().waitingForPIN)
+
+            // The right PIN (SIGHUP with the new PIN file): one login, and ssm is back.
+            try await hsm.changePIN(Array("5678".utf8))
+            #expect(await eventually { hsm.circuit().state == .closed })
+            #expect(try control.calls("C_Login") - before == 3)
+            #expect(try await client.send(.get, "/ready").status == .ok)
+            #expect(hsm.loginStatus() == LoginStatus(waitingForPIN: false, refusals: 2, lastRefusal: "CKR_PIN_INCORRECT"))
+            metrics = try await MetricsTests.scrape(client)
+            #expect(metrics.value("ssm_hsm_login_waiting_for_pin") == 0)
+            #expect(metrics.value("ssm_hsm_login_refusals_total") == 2)
+
+            // While connected, a refused new PIN falls back to the last one that worked, and
+            // is not tried again by a second reload.
+            await #expect(throws: (any Error).self) { try await hsm.changePIN(Array("0000".utf8)) }
+            await #expect(throws: (any Error).self) { try await hsm.changePIN(Array("0000".utf8)) }
+            #expect(try control.calls("C_Login") - before == 5)  // "0000", then "5678" again
+            #expect(await hsm.isReady())
+            try await hsm.withSession(idempotent: false) { session in
+                try session.setPIN(old: Array("5678".utf8), new: Array("1234".utf8))
+            }
+        }
+    }
 }

@@ -13,20 +13,26 @@ import SSMServer
 import Testing
 
 /// Runs `body` against the full router, over a real HSM connection to the shared SoftHSM
-/// test token (through `module` when given, e.g. the fault-injecting one), reporting to
-/// `metrics` (a registry of the test's own); the HSM is shut down afterwards whatever happens.
+/// test token (or `token`: its label and PIN; through `module` when given, e.g. the
+/// fault-injecting one), reporting to `metrics` (a registry of the test's own; by default one
+/// wired to the HSM's circuit and login); the HSM is shut down afterwards whatever happens.
+/// `afterConnect` runs once the HSM is connected.
 func withTestApp(
     pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 0, acquireTimeout: .seconds(5)),
-    bodyLimit: Int = 1 << 20, module: String? = nil,
-    metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000,
+    bodyLimit: Int = 1 << 20, module: String? = nil, token selected: (label: String, pin: String)? = nil,
+    recovery: RecoveryConfiguration = RecoveryConfiguration(), afterConnect: () -> Void = {},
+    metrics: ServerMetrics? = nil, v1MaxBatch: Int = 1000,
     security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil, jwt: JWTService? = nil,
     _ body: @Sendable (any TestClientProtocol, HSM) async throws -> Void
 ) async throws {
     let token = try SoftHSMToken.shared()
     let configuration = HSMConfiguration(
-        modulePath: module ?? token.modulePath, token: .label(token.label), pin: Array(token.pin.utf8), pool: pool)
+        modulePath: module ?? token.modulePath, token: .label(selected?.label ?? token.label),
+        pin: Array((selected?.pin ?? token.pin).utf8), pool: pool, recovery: recovery)
     let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm = try await HSM.connect(configuration, logger: logger)
+    afterConnect()
+    let metrics = metrics ?? ServerMetrics(circuitState: { hsm.circuit().state }, loginStatus: { hsm.loginStatus() })
     let keys = KeyService(hsm: hsm, logger: logger, metrics: metrics.keyService)
     let router = buildRouter(
         hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch, security: security,

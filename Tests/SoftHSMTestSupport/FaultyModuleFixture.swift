@@ -87,7 +87,7 @@ public final class FaultyModuleFixture {
 
     /// The control and statistics files, to hand to concurrent code.
     public var control: FaultControl {
-        FaultControl(controlPath: controlPath, statsPath: statsPath)
+        FaultControl(controlPath: controlPath, statsPath: statsPath, libraryPath: libraryPath)
     }
 
     /// The library's exported `faulty_open_sessions()`.
@@ -101,6 +101,11 @@ public final class FaultyModuleFixture {
         }
         typealias OpenSessions = @convention(c) () -> UInt
         return Int(unsafeBitCast(symbol, to: OpenSessions.self)())
+    }
+
+    /// The calls made through this copy to `function` (`"C_Login"`), faulted ones included.
+    public func calls(_ function: String) throws -> Int {
+        try control.calls(function)
     }
 
     /// Releases the fixture's own references to the module (after ``load()`` has set the
@@ -161,6 +166,7 @@ public enum FaultModuleBuild {
 public struct FaultControl: Sendable {
     public let controlPath: String
     public let statsPath: String
+    public let libraryPath: String
 
     /// Replaces the control file's content atomically (a new file renamed over the old one),
     /// so the module reloads it at its next call.
@@ -177,5 +183,19 @@ public struct FaultControl: Sendable {
             throw FaultFixtureError(description: "unexpected statistics in \(statsPath): \(text.debugDescription)")
         }
         return count
+    }
+
+    /// The calls made through the library to `function` (`"C_Login"`), faulted ones included:
+    /// its exported `faulty_call_count()`.
+    public func calls(_ function: String) throws -> Int {
+        guard let library = dlopen(libraryPath, RTLD_NOW | RTLD_NOLOAD) else {
+            throw FaultFixtureError(description: "\(libraryPath) is not loaded")
+        }
+        defer { dlclose(library) }
+        guard let symbol = dlsym(library, "faulty_call_count") else {
+            throw FaultFixtureError(description: "\(libraryPath) has no faulty_call_count")
+        }
+        typealias CallCount = @convention(c) (UnsafePointer<CChar>?) -> UInt64
+        return Int(function.withCString { unsafeBitCast(symbol, to: CallCount.self)($0) })
     }
 }

@@ -28,6 +28,11 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible {
         return difference == 0
     }
 
+    /// Whether `other` holds the same bytes, compared in constant time for a given length.
+    public func matches(_ other: Secret) -> Bool {
+        other === self || matches(other.bytes)
+    }
+
     /// Lends the bytes to `body` without copying them.
     func withBytes<R>(_ body: ([UInt8]) throws(PKCS11Error) -> R) throws(PKCS11Error) -> R {
         try body(bytes)

@@ -51,13 +51,16 @@ extension HSM {
         var interval = settings.recovery.retryInterval
         while !Task.isCancelled {
             breaker.probing()
-            let pin = state.withLock { $0.pin }
             do {
                 let link = try await executor.run { () throws -> TokenLink in
                     old.withAnchor { session in try? session.handle.close() }
                     // Waits for calls in flight to leave the module; a no-op once done.
                     try old.module.finalizeForRecovery()
-                    return try TokenLink.open(modulePath: settings.modulePath, token: settings.token, pin: pin)
+                    // A PIN the token refused is not tried again: the loop goes on probing
+                    // the device, but logs in only with a PIN the token has not refused.
+                    return try TokenLink.open(modulePath: settings.modulePath, token: settings.token) { session, token in
+                        try self.logInWithUsablePIN(on: session, token: token)
+                    }
                 }
                 links.replace(with: link)
                 let handlers = state.withLock { $0.reconnectHandlers }

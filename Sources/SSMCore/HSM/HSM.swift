@@ -41,8 +41,17 @@ public final class HSM: Sendable {
 
     /// Mutable bookkeeping.
     struct State: Sendable {
-        /// The PIN, kept to log in again (lost login, reconnection); replaced by ``HSM/changePIN(_:)``.
+        /// The PIN that worked last, kept to log in again (lost login, reconnection); replaced
+        /// by ``HSM/changePIN(_:)`` once the token accepts a new one.
         var pin: Secret
+        /// A new PIN given while the HSM was lost, for the reconnection to try first.
+        var pendingPIN: Secret?
+        /// PINs the token refused, never offered to that token again (``HSM/logInWithUsablePIN(on:token:)``).
+        var refused: [RefusedLogin] = []
+        var refusals: UInt64 = 0
+        var lastRefusal: String?
+        /// Every PIN held was refused: no login is tried until a new PIN comes.
+        var waitingForPIN = false
         var pool: PoolConfiguration
         var recovery: Task<Void, Never>?
         var reconnectHandlers: [@Sendable () -> Void] = []
@@ -212,12 +221,17 @@ public final class HSM: Sendable {
     }
 
     /// Logs the application in again, on the anchor session.
+    /// A PIN the token refused is not tried again (``logInWithUsablePIN(on:token:)``): then
+    /// this throws ``HSMUnavailableError`` at once.
     func logIn() async throws {
         let link = links.current
-        let pin = state.withLock { $0.pin }
-        _ = try await executor.run { () throws -> Bool in
-            try link.withAnchor { try $0.login(pin: pin) }
-            return true
+        do {
+            _ = try await executor.run { () throws -> Bool in
+                try link.withAnchor { try self.logInWithUsablePIN(on: $0, token: link.token) }
+                return true
+            }
+        } catch let error as PINRefusedError {
+            throw HSMUnavailableError(reason: error.description, retryAfter: .seconds(30))
         }
     }
 
@@ -229,7 +243,7 @@ public final class HSM: Sendable {
     /// Whether requests can be served: the breaker is closed and the anchor session is open
     /// and logged in (the readiness condition).
     public func isReady() async -> Bool {
-        guard breaker.phase != .open, breaker.phase != .halfOpen else { return false }
+        guard breaker.phase != .open, breaker.phase != .halfOpen, !loginStatus().waitingForPIN else { return false }
         let link = links.current
         let state = try? await executor.run { () throws -> SessionState in
             try link.withAnchor { try $0.info().state }

@@ -27,12 +27,20 @@ final class TokenLink: Sendable {
     /// - Throws: ``PKCS11Error`` naming the module path, the missing token (with the tokens
     ///   present) or the failed call (`C_Login` with `CKR_PIN_INCORRECT`, ...).
     static func open(modulePath: String, token selector: TokenSelector, pin: Secret) throws -> TokenLink {
+        try open(modulePath: modulePath, token: selector) { session, _ in try session.login(pin: pin) }
+    }
+
+    /// As ``open(modulePath:token:pin:)``, logging in with `logIn` (given the anchor and the
+    /// token found), which may choose the PIN or refuse to try one.
+    static func open(
+        modulePath: String, token selector: TokenSelector, logIn: (borrowing Session, TokenInfo) throws -> Void
+    ) throws -> TokenLink {
         let module = try PKCS11Module.load(path: modulePath)
         do {
             let token = try module.selectToken(selector)
             let anchor = try module.openSession(slot: token.slot, readWrite: true)
             do {
-                try Session(anchor).login(pin: pin)
+                try logIn(Session(anchor), token)
             } catch {
                 try? anchor.close()
                 throw error

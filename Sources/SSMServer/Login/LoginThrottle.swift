@@ -11,13 +11,19 @@ import Foundation
 final class LoginThrottle: Sendable {
     /// What an attempt is counted against.
     struct Attempt: Sendable {
-        /// The `service_id` given (its first 128 characters: the key of a bucket).
+        /// The `service_id` given (its first 128 bytes: the key of a bucket).
         var clientID: String
         /// The caller's IP address, or its /64 network for IPv6 (`local` on the Unix socket).
         var address: String
 
         init(clientID: String, address: String) {
-            self.clientID = String(clientID.prefix(128))
+            // Bytes, not characters: one `Character` may be any number of combining scalars.
+            var length = 0
+            let scalars = clientID.unicodeScalars.prefix { scalar in
+                length += UTF8.width(scalar)
+                return length <= 128
+            }
+            self.clientID = String(String.UnicodeScalarView(scalars))
             self.address = Self.network(of: address)
         }
 
@@ -34,8 +40,8 @@ final class LoginThrottle: Sendable {
         }
     }
 
-    private let byClient: RateLimiter?
-    private let byAddress: RateLimiter?
+    let byClient: RateLimiter?
+    let byAddress: RateLimiter?
 
     /// No limit when `settings.failuresPerMinute` is 0.
     init(_ settings: LoginSettings) {
@@ -45,10 +51,13 @@ final class LoginThrottle: Sendable {
     }
 
     /// Counts `attempt`: nil when it may go on, else the whole seconds to wait (`Retry-After`).
+    ///
+    /// The address is counted first: an address over its limit gets no bucket made for the
+    /// ids it tries, so one source sending endless distinct ids costs nothing more.
     func begin(_ attempt: Attempt, now: ContinuousClock.Instant = .now) -> Int? {
-        if let wait = byClient?.take(attempt.clientID, now: now) { return wait }
-        if let wait = byAddress?.take(attempt.address, now: now) {
-            byClient?.refund(attempt.clientID)
+        if let wait = byAddress?.take(attempt.address, now: now) { return wait }
+        if let wait = byClient?.take(attempt.clientID, now: now) {
+            byAddress?.refund(attempt.address)
             return wait
         }
         return nil

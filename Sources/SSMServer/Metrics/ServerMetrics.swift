@@ -1,6 +1,7 @@
 import Prometheus
 import SSMCore
 import SessionPool
+import Synchronization
 
 /// Everything `GET /metrics` serves, in one Prometheus registry of its own:
 ///
@@ -11,7 +12,9 @@ import SessionPool
 ///   (``SSMCore/KeyServiceMetrics``, through swift-metrics);
 /// - the pool, read when scraped: `ssm_pool_*` (``PoolMetrics``);
 /// - `ssm_hsm_circuit_state` (0 closed, 1 half-open, 2 open), read when scraped from the
-///   closure given at creation.
+///   closure given at creation;
+/// - `ssm_hsm_login_waiting_for_pin` (1 when the token refused every PIN ssm holds) and
+///   `ssm_hsm_login_refusals_total`, read when scraped from ``SSMCore/LoginStatus``.
 ///
 /// Nothing here touches swift-metrics' global `MetricsSystem`: each application (and each
 /// test) has its own registry, passed in or created here.
@@ -23,6 +26,11 @@ public final class ServerMetrics: Sendable {
     let pool: PoolMetrics
     private let circuitState: @Sendable () -> CircuitState
     private let circuitGauge: Gauge
+    private let loginStatus: @Sendable () -> LoginStatus
+    private let waitingForPINGauge: Gauge
+    private let refusalsCounter: Counter
+    /// Refusals already added to ``refusalsCounter``.
+    private let refusalsSeen = Mutex<UInt64>(0)
 
     /// Latency buckets of the HTTP routes.
     static let requestBuckets: [Duration] = [
@@ -45,11 +53,14 @@ public final class ServerMetrics: Sendable {
 
     /// Creates the metrics over `registry`.
     ///
-    /// - Parameter circuitState: read at every scrape for `ssm_hsm_circuit_state`; reports
-    ///   `closed` until the HSM's circuit breaker is wired in.
+    /// - Parameters:
+    ///   - circuitState: read at every scrape for `ssm_hsm_circuit_state`; reports `closed`
+    ///     until the HSM's circuit breaker is wired in.
+    ///   - loginStatus: read at every scrape for the `ssm_hsm_login_*` metrics.
     public init(
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        circuitState: @escaping @Sendable () -> CircuitState = { .closed }
+        circuitState: @escaping @Sendable () -> CircuitState = { .closed },
+        loginStatus: @escaping @Sendable () -> LoginStatus = { LoginStatus() }
     ) {
         self.registry = registry
         let factory = DescribedMetricsFactory(
@@ -69,6 +80,12 @@ public final class ServerMetrics: Sendable {
         self.circuitState = circuitState
         self.circuitGauge = registry.gauge(
             "ssm_hsm_circuit_state", help: "State of the HSM circuit breaker: 0 closed, 1 half-open, 2 open.")
+        self.loginStatus = loginStatus
+        self.waitingForPINGauge = registry.gauge(
+            "ssm_hsm_login_waiting_for_pin",
+            help: "1 when the token refused every PIN ssm holds: no login is tried until a new PIN is configured (SIGHUP).")
+        self.refusalsCounter = registry.counter(
+            "ssm_hsm_login_refusals_total", help: "Logins the token refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...).")
         circuitGauge.set(Self.gaugeValue(.closed))
     }
 
@@ -76,6 +93,12 @@ public final class ServerMetrics: Sendable {
     func exposition(pool statistics: PoolStatistics) -> [UInt8] {
         pool.update(statistics)
         circuitGauge.set(Self.gaugeValue(circuitState()))
+        let login = loginStatus()
+        waitingForPINGauge.set(login.waitingForPIN ? 1.0 : 0.0)
+        refusalsSeen.withLock { seen in
+            if login.refusals > seen { refusalsCounter.increment(by: Int64(clamping: login.refusals - seen)) }
+            seen = max(seen, login.refusals)
+        }
         return registry.emitToBuffer()
     }
 

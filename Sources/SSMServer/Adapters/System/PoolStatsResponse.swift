@@ -3,7 +3,7 @@ import SessionPool
 
 /// `GET /pool/stats`: SSM's `max_size`, `current_size`, `available`, `in_use`, plus the
 /// waiters, overload and lifetime counters, acquire-wait figures (microseconds, over the last
-/// 1,024 acquisitions) and the HSM circuit breaker.
+/// 1,024 acquisitions), the HSM circuit breaker and the login (a refused PIN).
 struct PoolStatsResponse: Encodable {
     struct Wait: Encodable {
         var count: Int
@@ -28,6 +28,16 @@ struct PoolStatsResponse: Encodable {
         }
     }
 
+    struct Login: Encodable {
+        var waitingForPIN: Bool
+        var refusals: UInt64
+        var lastRefusal: String?
+
+        enum CodingKeys: String, CodingKey {
+            case waitingForPIN = "waiting_for_pin", refusals, lastRefusal = "last_refusal"
+        }
+    }
+
     var maxSize: Int
     var minSize: Int
     var currentSize: Int
@@ -47,16 +57,17 @@ struct PoolStatsResponse: Encodable {
     var cancelled: UInt64
     var acquireWaitMicroseconds: Wait
     var circuit: Circuit
+    var login: Login
 
     enum CodingKeys: String, CodingKey {
         case maxSize = "max_size", minSize = "min_size", currentSize = "current_size", available, inUse = "in_use", waiters
         case maxWaiters = "max_waiters", overflowInUse = "overflow_in_use"
         case created, closed, acquired, timeouts, rejected, overflowOpened = "overflow_opened"
         case checksFailed = "checks_failed", errors, cancelled
-        case acquireWaitMicroseconds = "acquire_wait_us", circuit
+        case acquireWaitMicroseconds = "acquire_wait_us", circuit, login
     }
 
-    init(_ stats: PoolStatistics, circuit: CircuitStatus) {
+    init(_ stats: PoolStatistics, circuit: CircuitStatus, login: LoginStatus) {
         maxSize = stats.maxSize
         minSize = stats.minSize
         currentSize = stats.currentSize
@@ -82,5 +93,6 @@ struct PoolStatsResponse: Encodable {
             state: circuit.state.rawValue, trips: circuit.trips, recoveries: circuit.recoveries,
             failedProbes: circuit.failedProbes, lastError: circuit.lastError,
             nextProbeMilliseconds: circuit.nextProbeIn.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 })
+        self.login = Login(waitingForPIN: login.waitingForPIN, refusals: login.refusals, lastRefusal: login.lastRefusal)
     }
 }

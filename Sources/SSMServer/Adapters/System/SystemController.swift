@@ -26,13 +26,17 @@ struct SystemController {
         }
         table.add(.get, ["/ready"], .open) { _, _ in
             guard await hsm.isReady() else {
-                throw Problem(
-                    .serviceUnavailable, "NOT_READY", "the HSM session is not logged in", headers: [.retryAfter: "5"])
+                let login = hsm.loginStatus()
+                let reason =
+                    login.waitingForPIN
+                    ? "the token refused the PIN (\(login.lastRefusal ?? "CKR_PIN_INCORRECT")); ssm does not try it again and waits for a new PIN (SIGHUP)"
+                    : "the HSM session is not logged in"
+                throw Problem(.serviceUnavailable, "NOT_READY", reason, headers: [.retryAfter: "5"])
             }
             return JSONBody.written(Status(status: "READY", message: "logged in to token '\(hsm.token.label)'"))
         }
         table.add(.get, ["/pool/stats"], .global(.stats)) { _, _ in
-            try JSONBody.response(PoolStatsResponse(hsm.statistics(), circuit: hsm.circuit()))
+            try JSONBody.response(PoolStatsResponse(hsm.statistics(), circuit: hsm.circuit(), login: hsm.loginStatus()))
         }
     }
 }
