@@ -84,7 +84,7 @@ func parseKeyType(_ name: String) throws -> SecretKeyType {
 
 /// Connects with the configuration at `config`, runs `body`, and always disconnects.
 func withKeyService(config: String?, _ body: (KeyService) async throws -> Void) async throws {
-    var configuration = try await loadConfiguration(path: config)
+    var configuration = try await loadConfiguration(path: config, servingHTTP: false)
     configuration.hsm.pool.minSize = 0
     let logger = Logger(label: "ssm", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm: HSM

@@ -100,6 +100,13 @@ struct SecurityConfigurationTests {
         await expectError(everywhere, key: "server.address")
         let insecure = try await load(everywhere + "\n  insecure: true")
         #expect(insecure.warnings.contains { $0.contains("server.insecure") })
+        // A command that opens no listener (`ssm keys`) is not refused for the address.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ssm-\(UUID().uuidString).yaml").path
+        try everywhere.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let keysOnly = try await AppConfiguration.load(path: path, environment: ["SSM_PKCS11_PIN": "1234"], servingHTTP: false)
+        #expect(keysOnly.host == "0.0.0.0")
         let loopback = try await load(Self.base)
         #expect(loopback.warnings.isEmpty)
         #expect(loopback.host == "127.0.0.1")

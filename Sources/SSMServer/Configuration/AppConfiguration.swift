@@ -54,7 +54,12 @@ extension AppConfiguration {
     /// Loads the configuration from `path` (optional) and `environment`.
     ///
     /// - Throws: ``ConfigurationError`` naming the key and the problem.
-    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> AppConfiguration {
+    /// - Parameter servingHTTP: whether the configuration is for a listener (`ssm serve`, `ssm
+    ///   config check`): then a non-loopback address without TLS and clients is refused.
+    ///   Commands that only reach the HSM (`ssm keys`) pass false.
+    public static func load(
+        path: String?, environment: [String: String] = ProcessInfo.processInfo.environment, servingHTTP: Bool = true
+    ) async throws -> AppConfiguration {
         var providers: [any ConfigProvider] = [
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "ssm")
         ]
@@ -77,7 +82,7 @@ extension AppConfiguration {
         let reader = Reader(config: ConfigReader(providers: providers), environment: environment)
         var configuration = try reader.configuration()
         configuration.security = try reader.security(clients: ClientsFile.clients(yaml: yaml))
-        try configuration.checkListener()
+        if servingHTTP { try configuration.checkListener() }
         configuration.warnings =
             configuration.securityWarnings(configPath: path, holdsPIN: reader.fileHoldsPIN(yaml))
             + (try ClientsFile.bareIdentityWarnings(yaml: yaml))
