@@ -23,6 +23,9 @@ swift test --skip-build --filter SSMBenchTests
 scripts/e2e.sh "$(swift build --show-bin-path)/ssm"
 scripts/identity-test.sh "$(swift build --show-bin-path)/ssm"   # three replicas on one token: no key identity twice
 scripts/upgrade-test.sh "$(swift build --show-bin-path)/ssm"    # a token made by the ssm of 2026-11-29 keeps working
+# Memory under a flood of distinct labels, names and login ids (a shorter round than the
+# documented 40,000: just past the 10,000-entry caps, so the measured round finds them full).
+FLOOD_NAMES=12000 FLOOD_PEERS=3000 FLOOD_BOUND_MIB=4 scripts/flood-test.sh "$(swift build --show-bin-path)/ssm"
 scripts/security-test.sh "$(swift build --show-bin-path)/ssm"   # the README's "Securing ssm", command by command
 scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
 scripts/check-ops.sh "$(swift build --show-bin-path)/ssm"
