@@ -1,3 +1,4 @@
+import Synchronization
 import Prometheus
 import SSMCore
 import SessionPool
@@ -11,7 +12,10 @@ import SessionPool
 ///   (``SSMCore/KeyServiceMetrics``, through swift-metrics);
 /// - the pool, read when scraped: `ssm_pool_*` (``PoolMetrics``);
 /// - `ssm_hsm_circuit_state` (0 closed, 1 half-open, 2 open), read when scraped from the
-///   closure given at creation.
+///   closure given at creation;
+/// - with an audit log, read when scraped: `ssm_audit_log_failed` (1 once a write failed
+///   after its retries), `ssm_audit_write_retries_total`, `ssm_audit_seals_total`,
+///   `ssm_audit_seal_failures_total`.
 ///
 /// Nothing here touches swift-metrics' global `MetricsSystem`: each application (and each
 /// test) has its own registry, passed in or created here.
@@ -23,6 +27,9 @@ public final class ServerMetrics: Sendable {
     let pool: PoolMetrics
     private let circuitState: @Sendable () -> CircuitState
     private let circuitGauge: Gauge
+    private let audit = Mutex<AuditLog?>(nil)
+    private let auditMetrics: (failed: Gauge, retries: Counter, seals: Counter, sealFailures: Counter)
+    private let auditReported = Mutex(AuditLog.Statistics())
 
     /// Latency buckets of the HTTP routes.
     static let requestBuckets: [Duration] = [
@@ -70,12 +77,19 @@ public final class ServerMetrics: Sendable {
         self.circuitGauge = registry.gauge(
             "ssm_hsm_circuit_state", help: "State of the HSM circuit breaker: 0 closed, 1 half-open, 2 open.")
         circuitGauge.set(Self.gaugeValue(.closed))
+        auditMetrics = (
+            registry.gauge("ssm_audit_log_failed", help: "1 when the audit log could not be written (after retries), else 0."),
+            registry.counter("ssm_audit_write_retries_total", help: "Audit log writes that failed and were tried again."),
+            registry.counter("ssm_audit_seals_total", help: "Seals (HSM HMACs of the chain) written to the audit log."),
+            registry.counter("ssm_audit_seal_failures_total", help: "Audit seals that could not be made or written.")
+        )
     }
 
     /// The Prometheus text exposition, with the values read at scrape time brought up to date.
     func exposition(pool statistics: PoolStatistics) -> [UInt8] {
         pool.update(statistics)
         circuitGauge.set(Self.gaugeValue(circuitState()))
+        if let audit = audit.withLock({ $0 }) { updateAudit(audit) }
         return registry.emitToBuffer()
     }
 
@@ -86,5 +100,22 @@ public final class ServerMetrics: Sendable {
         case .halfOpen: 1
         case .open: 2
         }
+    }
+
+    /// Reports `log`'s state from now on (`ssm_audit_*`).
+    func observe(_ log: AuditLog) {
+        audit.withLock { $0 = log }
+    }
+
+    private func updateAudit(_ audit: AuditLog) {
+        let now = audit.statistics
+        auditMetrics.failed.set(audit.isHealthy ? 0.0 : 1.0)
+        let before = auditReported.withLock { reported in
+            defer { reported = now }
+            return reported
+        }
+        auditMetrics.retries.increment(by: Int64(now.retries - before.retries))
+        auditMetrics.seals.increment(by: Int64(now.seals - before.seals))
+        auditMetrics.sealFailures.increment(by: Int64(now.sealFailures - before.sealFailures))
     }
 }

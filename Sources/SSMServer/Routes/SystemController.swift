@@ -6,9 +6,11 @@ import SessionPool
 
 /// `GET /health-check` (the process answers; also under `/crypto`, where SSM v1.6.1 serves
 /// it and its generated client asks), `GET /ready` (the pool holds a logged-in session) and
-/// `GET /pool/stats`.
+/// `GET /pool/stats`. While the audit log cannot be written, `/ready` fails (or, with
+/// `audit.failOpen`, answers `DEGRADED`).
 struct SystemController {
     let hsm: HSM
+    var audit: AuditLog?
 
     struct Status: JSONWritable {
         var status: String
@@ -28,6 +30,14 @@ struct SystemController {
             guard await hsm.isReady() else {
                 throw Problem(
                     .serviceUnavailable, "NOT_READY", "the HSM session is not logged in", headers: [.retryAfter: "5"])
+            }
+            if let audit, !audit.isHealthy {
+                guard audit.failOpen else {
+                    throw Problem(
+                        .serviceUnavailable, "NOT_READY", "the audit log cannot be written", headers: [.retryAfter: "5"])
+                }
+                return JSONBody.written(
+                    Status(status: "DEGRADED", message: "the audit log cannot be written; requests are served (audit.failOpen)"))
             }
             return JSONBody.written(Status(status: "READY", message: "logged in to token '\(hsm.token.label)'"))
         }
