@@ -123,7 +123,7 @@ public func buildRouter(
     let routes = RouteRegistrar()
     addRoutes(
         to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch,
-        clients: security.clients, jwt: jwt)
+        clients: security.clients, jwt: jwt, audit: audit)
     let router = Router(context: SSMRequestContext.self)
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
@@ -139,7 +139,7 @@ public func buildRouter(
 /// enumerate them).
 func addRoutes(
     to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics,
-    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil
+    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil, audit: AuditLog? = nil
 ) {
     SystemController(hsm: hsm, audit: audit).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)

@@ -15,8 +15,10 @@ import Testing
 struct AuditLogTests {
     /// The seals' HMAC in software, for the tests of the file format (the HSM's is
     /// ``hsmSeals()``'s).
-    static let key = SymmetricKey(size: .bits256)
-    static let mac: AuditMAC = { Array(HMAC<SHA256>.authenticationCode(for: $0, using: AuditLogTests.key)) }
+    static let key = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    static let mac: AuditMAC = {
+        Array(HMAC<SHA256>.authenticationCode(for: $0, using: SymmetricKey(data: AuditLogTests.key)))
+    }
 
     static func temporaryFile() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).jsonl").path
@@ -283,8 +285,8 @@ struct AuditLogTests {
             let second = try await client.send(.get, "/health-check")
             #expect(first.status == .ok && second.status == .ok)
             let ready = try await client.send(.get, "/ready")
-            #expect(ready.status == .ok && String(buffer: ready.body).contains("DEGRADED"))
-            let text = String(buffer: try await client.send(.get, "/metrics").body)
+            #expect(ready.status == .ok && ready.body.string("status") == "DEGRADED")
+            let text = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
             #expect(text.contains("ssm_audit_log_failed 1"))
             #expect(text.contains("ssm_audit_write_retries_total 2"))
         }
