@@ -43,7 +43,7 @@ for block in blocks:
         else:
             out.append(line)
 out.append('echo "$passed $failed" > ../result')
-out.append('env | grep -E "^(SSM_[A-Z_]*|SOFTHSM2_CONF)=" > ../env')
+out.append('env | grep -E "^(SSM_[A-Z0-9_]*|SOFTHSM2_CONF)=" > ../env')
 open(sys.argv[2], "w", encoding="utf-8").write("\n".join(out) + "\n")
 PY
 
