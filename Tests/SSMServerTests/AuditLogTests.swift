@@ -15,7 +15,7 @@ import Testing
 struct AuditLogTests {
     /// The seals' HMAC in software, for the tests of the file format (the HSM's is
     /// ``hsmSeals()``'s).
-    static let key = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    static let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
     static let mac: AuditMAC = {
         Array(HMAC<SHA256>.authenticationCode(for: $0, using: SymmetricKey(data: AuditLogTests.key)))
     }
