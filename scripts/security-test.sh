@@ -43,6 +43,7 @@ for block in blocks:
         else:
             out.append(line)
 out.append('echo "$passed $failed" > ../result')
+out.append('env | grep -E "^(SSM_[A-Z0-9_]*|SOFTHSM2_CONF)=" > ../env')
 open(sys.argv[2], "w", encoding="utf-8").write("\n".join(out) + "\n")
 PY
 
@@ -61,13 +62,30 @@ fi
 run="$work/run"
 token=$(sed -n 's/^token: //p' "$run/webconsole.token" 2>/dev/null)
 check "a token was made" true "$([ -n "$token" ] && echo true || echo false)"
-for file in ssm.log audit.jsonl; do
+cat "$run/audit.jsonl.1" "$run/audit.jsonl" > "$run/audit-all.jsonl" 2>/dev/null
+for file in ssm.log audit-all.jsonl; do
   for secret in ssm-pin-4711 udm-s3cret 73656372657420646174610a "$token"; do
     grep -qF -- "$secret" "$run/$file"; check "$file holds no '${secret:0:6}…'" 1 $?
   done
 done
 check "audit log mode" 600 "$(stat -c %a "$run/audit.jsonl" 2>/dev/null)"
-check "audit records" true "$([ "$(wc -l <"$run/audit.jsonl")" -ge 8 ] && echo true || echo false)"
+check "audit records" true "$([ "$(wc -l <"$run/audit-all.jsonl")" -ge 8 ] && echo true || echo false)"
+# A forger without the HSM: status 200 → 503 in the decrypt record, every later SHA-256 link
+# recomputed. The chain is whole again, but the next seal no longer matches it.
+python3 - "$run/audit.jsonl.1" "$run/forged.jsonl" <<'PY'
+import hashlib, json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+edited = next(i for i, l in enumerate(lines) if '"operation":"decrypt"' in l and '"status":200' in l)
+lines[edited] = lines[edited].replace('"status":200', '"status":503')
+for i in range(edited + 1, len(lines)):
+    record = json.loads(lines[i])
+    record["prev"] = hashlib.sha256(lines[i - 1].encode()).hexdigest()
+    lines[i] = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(lines) + "\n")
+PY
+# shellcheck disable=SC2046  # one variable per line, values without spaces
+forged=$(cd "$run" && env $(cat "$work/env") "$ssm" audit verify forged.jsonl 2>&1)
+check "relinked forgery caught by a seal" true "$(case "$forged" in broken:*seal*) echo true ;; *) echo false ;; esac)"
 grep -q '"level":"warning"\|warning' "$run/ssm.log"; check "no warning at start (loopback, no PIN in the file)" 1 $?
 
 echo "security: $passed passed, $failed failed"

@@ -26,10 +26,13 @@ public func buildApplication(
     notifier: SystemdNotifier? = nil
 ) async throws -> some ApplicationProtocol {
     let security = configuration.security
-    let audit = try security.audit.map { try AuditLog($0) }
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
     let metrics = ServerMetrics(circuitState: { hsm.circuit().state }, loginStatus: { hsm.loginStatus() })
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
+    var audit: AuditLog?
+    if let settings = security.audit {
+        audit = try await AuditLog.open(settings, keys: InternalKeys(store: keys.store), logger: logger)
+    }
     // Login JWTs only when a client can log in: the signing key is created in the token then.
     let jwt =
         security.clients.clients.contains { $0.passwordHash != nil }
@@ -38,9 +41,14 @@ public func buildApplication(
         hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch,
         security: security, audit: audit, jwt: jwt)
     var services: [any Service] = [HSMService(hsm: hsm)]
+    if let audit {
+        metrics.observe(audit)
+        services.append(AuditService(log: audit, logger: logger))
+    }
     if let reload {
         services.append(
-            ConfigurationReloader(hsm: hsm, started: configuration, logLevel: logLevel, logger: logger, load: reload))
+            ConfigurationReloader(
+                hsm: hsm, started: configuration, logLevel: logLevel, logger: logger, audit: audit, load: reload))
     }
     let responder = router.buildResponder()
     if let socket = security.unixSocket {
@@ -115,7 +123,7 @@ public func buildRouter(
     let routes = RouteRegistrar()
     addRoutes(
         to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch,
-        clients: security.clients, jwt: jwt)
+        clients: security.clients, jwt: jwt, audit: audit)
     let router = Router(context: SSMRequestContext.self)
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
@@ -131,9 +139,9 @@ public func buildRouter(
 /// enumerate them).
 func addRoutes(
     to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics,
-    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil
+    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil, audit: AuditLog? = nil
 ) {
-    SystemController(hsm: hsm).addRoutes(to: routes)
+    SystemController(hsm: hsm, audit: audit).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)

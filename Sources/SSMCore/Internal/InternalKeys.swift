@@ -2,7 +2,7 @@ import PKCS11
 
 /// ssm's own keys (``KeyNamespace/internal``): labelled `ssm-internal/<name>`, created and
 /// used only through this type, never reachable by a protocol's routes. Today: the P-256
-/// key pair that signs `/login`'s JWTs.
+/// key pair that signs `/login`'s JWTs, and the HMAC key that seals the audit log.
 public final class InternalKeys: Sendable {
     let store: KeyStore
 

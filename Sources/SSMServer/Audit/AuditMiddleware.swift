@@ -26,7 +26,7 @@ struct AuditMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let note = context.note.current
         let record = AuditRecord(
-            seq: 0, time: Self.timestamp(Date()), requestID: response.headers[.requestID] ?? "",
+            seq: 0, time: AuditLog.timestamp(Date()), requestID: response.headers[.requestID] ?? "",
             client: note.clientID, method: request.method.rawValue, path: request.uri.path,
             operation: note.operation?.rawValue, keyLabel: note.label, keyID: note.keyID,
             status: Int(response.status.code),
@@ -45,9 +45,5 @@ struct AuditMiddleware: RouterMiddleware {
             }
         }
         return response
-    }
-
-    private static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

@@ -15,7 +15,7 @@ extension AppConfiguration {
         "server.maxConnectionsPerAddress", "server.idleTimeout", "server.unixSocket",
         "tls.certificate", "tls.key", "tls.clientCA", "tls.clientCertificate",
         "limits.rateLimit", "limits.burst",
-        "audit.file", "audit.failOpen",
+        "audit.file", "audit.failOpen", "audit.sync", "audit.sealInterval",
         "login.keyLabel", "login.tokenTTL", "login.issuer", "login.audience",
         "login.maxConcurrent", "login.maxQueued", "login.failuresPerMinute", "login.failureBurst",
     ]

@@ -72,6 +72,8 @@ extension AppConfiguration {
             ("limits.burst", "\(security.rateLimit.burst)"),
             ("audit.file", security.audit?.file ?? "(none)"),
             ("audit.failOpen", "\(security.audit?.failOpen ?? false)"),
+            ("audit.sync", (security.audit?.sync ?? .interval).rawValue),
+            ("audit.sealInterval", DurationParser.format(security.audit?.sealInterval ?? .seconds(1))),
             ("login.keyLabel", security.login.keyLabel),
             ("login.tokenTTL", DurationParser.format(security.login.tokenTTL)),
             ("login.issuer", security.login.issuer),

@@ -29,6 +29,11 @@ extension Reader {
         var audit = AuditSettings(file: "")
         read(&audit.file, "audit.file")
         try read(&audit.failOpen, "audit.failOpen")
+        try read(&audit.sync, "audit.sync")
+        try read(&audit.sealInterval, "audit.sealInterval")
+        guard audit.sealInterval >= .milliseconds(10), audit.sealInterval <= .seconds(3600) else {
+            throw ConfigurationError(key: "audit.sealInterval", "must be between 10ms and 1h")
+        }
         security.audit = audit.file.isEmpty ? nil : audit
         read(&security.login.keyLabel, "login.keyLabel")
         try read(&security.login.tokenTTL, "login.tokenTTL")

@@ -71,18 +71,33 @@ public struct RateLimitSettings: Sendable, Equatable {
     }
 }
 
-/// `audit.file` and `audit.failOpen`.
+/// `audit.sync`: when the audit log's writes are forced to disk (`fsync`).
+public enum AuditSync: String, Sendable, CaseIterable {
+    /// After every record: nothing acknowledged is lost in a power cut; one `fsync` per request.
+    case record
+    /// At every seal (`audit.sealInterval`): up to one interval of records may be lost.
+    case interval
+}
+
+/// `audit.*`: the audit log.
 public struct AuditSettings: Sendable, Equatable {
     /// The append-only JSON-lines file.
     public var file: String
     /// When true, a record that cannot be written is logged and the request proceeds; by
     /// default (false) the request fails.
     public var failOpen: Bool
+    /// When writes are forced to disk.
+    public var sync: AuditSync = .interval
+    /// How often the chain is sealed with the HSM's HMAC (when records were added), and the
+    /// file synced under `audit.sync: interval`.
+    public var sealInterval: Duration = .seconds(1)
 
     /// An audit log in `file`.
-    public init(file: String, failOpen: Bool = false) {
+    public init(file: String, failOpen: Bool = false, sync: AuditSync = .interval, sealInterval: Duration = .seconds(1)) {
         self.file = file
         self.failOpen = failOpen
+        self.sync = sync
+        self.sealInterval = sealInterval
     }
 }
 

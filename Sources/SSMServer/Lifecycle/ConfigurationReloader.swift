@@ -7,7 +7,8 @@ import UnixSignals
 
 /// Re-reads the configuration on SIGHUP and applies what can change while ssm runs: the pool's
 /// sizes, timeouts and overload settings, the log level, and the PIN (ssm logs in with the new
-/// one; see ``HSM/changePIN(_:)``). Requests keep being served throughout.
+/// one; see ``HSM/changePIN(_:)``), and reopens the audit log (for log rotation: `mv` the file,
+/// then SIGHUP; see ``AuditLog/reopen()``). Requests keep being served throughout.
 ///
 /// Settings that need a restart (address, module, token, threads, body limit, key cache,
 /// recovery intervals, shutdown timeout, log format) are
@@ -26,15 +27,18 @@ public struct ConfigurationReloader: Service, CustomStringConvertible {
     private let load: @Sendable () async throws -> AppConfiguration
     private let started: AppConfiguration
     private let logger: Logger
+    private let audit: AuditLog?
 
     /// - Parameters:
     ///   - started: the configuration ssm started with (to name the settings that need a restart).
     ///   - load: reads the configuration again (file and environment).
+    ///   - audit: the audit log to reopen, if any.
     public init(
-        hsm: HSM, started: AppConfiguration, logLevel: LogLevelControl?, logger: Logger,
+        hsm: HSM, started: AppConfiguration, logLevel: LogLevelControl?, logger: Logger, audit: AuditLog? = nil,
         load: @escaping @Sendable () async throws -> AppConfiguration
     ) {
         self.hsm = hsm
+        self.audit = audit
         var started = started
         started.hsm.pin = []  // not kept: only the settings that need a restart are compared
         self.started = started
@@ -52,6 +56,14 @@ public struct ConfigurationReloader: Service, CustomStringConvertible {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: reloading the configuration")
             _ = await reload()
+            if let audit {
+                do {
+                    try await audit.reopen()
+                    logger.notice("audit log reopened", metadata: ["file": "\(audit.path)"])
+                } catch {
+                    logger.critical("audit log cannot be reopened", metadata: ["error": "\(error)"])
+                }
+            }
         }
     }
 

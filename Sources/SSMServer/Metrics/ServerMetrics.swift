@@ -1,3 +1,4 @@
+import Synchronization
 import Prometheus
 import SSMCore
 import SessionPool
@@ -15,6 +16,9 @@ import Synchronization
 ///   closure given at creation;
 /// - `ssm_hsm_login_waiting_for_pin` (1 when the token refused every PIN ssm holds) and
 ///   `ssm_hsm_login_refusals_total`, read when scraped from ``SSMCore/LoginStatus``.
+/// - with an audit log, read when scraped: `ssm_audit_log_failed` (1 once a write failed
+///   after its retries), `ssm_audit_write_retries_total`, `ssm_audit_seals_total`,
+///   `ssm_audit_seal_failures_total`.
 ///
 /// Nothing here touches swift-metrics' global `MetricsSystem`: each application (and each
 /// test) has its own registry, passed in or created here.
@@ -31,6 +35,9 @@ public final class ServerMetrics: Sendable {
     private let refusalsCounter: Counter
     /// Refusals already added to ``refusalsCounter``.
     private let refusalsSeen = Mutex<UInt64>(0)
+    private let audit = Mutex<AuditLog?>(nil)
+    private let auditMetrics: (failed: Gauge, retries: Counter, seals: Counter, sealFailures: Counter)
+    private let auditReported = Mutex(AuditLog.Statistics())
 
     /// Latency buckets of the HTTP routes.
     static let requestBuckets: [Duration] = [
@@ -87,6 +94,12 @@ public final class ServerMetrics: Sendable {
         self.refusalsCounter = registry.counter(
             "ssm_hsm_login_refusals_total", help: "Logins the token refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...).")
         circuitGauge.set(Self.gaugeValue(.closed))
+        auditMetrics = (
+            registry.gauge("ssm_audit_log_failed", help: "1 when the audit log could not be written (after retries), else 0."),
+            registry.counter("ssm_audit_write_retries_total", help: "Audit log writes that failed and were tried again."),
+            registry.counter("ssm_audit_seals_total", help: "Seals (HSM HMACs of the chain) written to the audit log."),
+            registry.counter("ssm_audit_seal_failures_total", help: "Audit seals that could not be made or written.")
+        )
     }
 
     /// The Prometheus text exposition, with the values read at scrape time brought up to date.
@@ -99,6 +112,7 @@ public final class ServerMetrics: Sendable {
             if login.refusals > seen { refusalsCounter.increment(by: Int64(clamping: login.refusals - seen)) }
             seen = max(seen, login.refusals)
         }
+        if let audit = audit.withLock({ $0 }) { updateAudit(audit) }
         return registry.emitToBuffer()
     }
 
@@ -109,5 +123,22 @@ public final class ServerMetrics: Sendable {
         case .halfOpen: 1
         case .open: 2
         }
+    }
+
+    /// Reports `log`'s state from now on (`ssm_audit_*`).
+    func observe(_ log: AuditLog) {
+        audit.withLock { $0 = log }
+    }
+
+    private func updateAudit(_ audit: AuditLog) {
+        let now = audit.statistics
+        auditMetrics.failed.set(audit.isHealthy ? 0.0 : 1.0)
+        let before = auditReported.withLock { reported in
+            defer { reported = now }
+            return reported
+        }
+        auditMetrics.retries.increment(by: Int64(now.retries - before.retries))
+        auditMetrics.seals.increment(by: Int64(now.seals - before.seals))
+        auditMetrics.sealFailures.increment(by: Int64(now.sealFailures - before.sealFailures))
     }
 }
