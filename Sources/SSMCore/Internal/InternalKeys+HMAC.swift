@@ -24,11 +24,7 @@ extension InternalKeys {
         try Self.validate(name: name)
         let label = Self.label(name)
         return try await store.run(.sign) { session in
-            guard let key = try session.findObjects(.secretKey, label: label).first else {
-                try KeyStore.requireLogin(session)
-                throw InternalKeyError.missing(name: name)
-            }
-            return try session.sign(.hmac(.sha256), key: key, data: data)
+            try session.sign(.hmac(.sha256), key: Self.requireKey(session, .secretKey, label: label, name: name), data: data)
         }
     }
 }

@@ -70,12 +70,18 @@ public final class InternalKeys: Sendable {
         try Self.validate(name: name)
         let label = Self.label(name)
         return try await store.run(.sign) { session in
-            guard let key = try session.findObjects(.privateKey, label: label).first else {
-                try KeyStore.requireLogin(session)
-                throw InternalKeyError.missing(name: name)
-            }
-            return try session.sign(.ecdsa, key: key, data: digest)
+            try session.sign(.ecdsa, key: Self.requireKey(session, .privateKey, label: label, name: name), data: digest)
         }
+    }
+
+    /// The object of `objectClass` labelled `label`, or ``InternalKeyError/missing(name:)``
+    /// (`CKR_USER_NOT_LOGGED_IN` when the token forgot the login and hides it).
+    static func requireKey(_ session: borrowing Session, _ objectClass: ObjectClass, label: String, name: String) throws -> ObjectHandle {
+        guard let key = try session.findObjects(objectClass, label: label).first else {
+            try KeyStore.requireLogin(session)
+            throw InternalKeyError.missing(name: name)
+        }
+        return key
     }
 
     static func validate(name: String) throws(InternalKeyError) {

@@ -72,12 +72,7 @@ extension KeyService {
     public func keys(label: String) async throws -> [KeyInfo] {
         try KeyLabel.validateSSM(label)
         let cache = self.cache
-        return try await run(.list) { session in
-            let ticket = cache.ticket()
-            let keys = try Self.loadKeys(session, label: label).sortedByID()
-            if !keys.isEmpty { cache.store(keys, for: LabelBytes(label), ticket: ticket) }
-            return keys
-        }
+        return try await run(.list) { session in try Self.loadKeys(session, label: label, caching: cache) }
     }
 
     /// Key `id` of `label`.

@@ -69,6 +69,16 @@ public final class KeyService: Sendable {
         return keys
     }
 
+    /// The SSM keys of `label`, sorted by id, read from the token and stored in `cache` (when
+    /// given) unless the label changed meanwhile. Unknown labels are not cached: clients choose
+    /// labels, and misses must not fill memory.
+    static func loadKeys(_ session: borrowing Session, label: String, caching cache: KeyCache?) throws -> [KeyInfo] {
+        let ticket = cache?.ticket()
+        let keys = try loadKeys(session, label: label).sortedByID()
+        if let cache, let ticket, !keys.isEmpty { cache.store(keys, for: LabelBytes(label), ticket: ticket) }
+        return keys
+    }
+
     /// Finds a key of `label`: the one with `id`, or when `id` is nil the newest that
     /// satisfies `usable`. Goes through `cache` when given, reloading once on a miss.
     static func resolveKey(
@@ -79,14 +89,10 @@ public final class KeyService: Sendable {
             if let id { return keys.last { $0.id == id } }
             return keys.last(where: usable)
         }
-        let cacheKey = LabelBytes(label)
-        if let cached = cache?.value(for: cacheKey), let key = pick(cached) {
+        if let cached = cache?.value(for: LabelBytes(label)), let key = pick(cached) {
             return key
         }
-        let ticket = cache?.ticket()
-        let keys = try loadKeys(session, label: label).sortedByID()
-        // Unknown labels are not cached: clients choose labels, and misses must not fill memory.
-        if let cache, let ticket, !keys.isEmpty { cache.store(keys, for: cacheKey, ticket: ticket) }
+        let keys = try loadKeys(session, label: label, caching: cache)
         guard let key = pick(keys) else {
             throw KeyServiceError.keyNotFound(label: label, id: id)
         }
