@@ -146,10 +146,8 @@ let package = Package(
         .executableTarget(
             name: "ssm",
             dependencies: [
-                "PKCS11",
                 "SSMCore",
                 "SSMServer",
-                "SessionPool",
                 "SoftHSMSetup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -189,6 +187,9 @@ let package = Package(
         .testTarget(
             name: "SSMServerTests",
             dependencies: [
+                // PKCS11 and SessionPool only to look at the token and inject the lower layers'
+                // failures (HSMTests, ResilienceTests, MetricsTests, TransitDurabilityTests).
+                "PKCS11",
                 "SSMCore",
                 "SSMServer",
                 "SessionPool",

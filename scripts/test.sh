@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+scripts/check-layers.sh                     # imports point down; unsafe pointers only in PKCS11
 scripts/build-fault-module.sh >/dev/null   # the fault-injecting PKCS#11 module (tests build it too); fails fast
 swift build --build-tests
 swift test --skip-build --skip ResilienceTests --skip SSMBenchTests

@@ -22,6 +22,21 @@ extension SoftHSMDirectory {
         return try PKCS11Module.load(path: modulePath)
     }
 
+    /// Loads the module at `modulePath`, makes sure it has a token labelled `label` (see
+    /// ``ensureToken(label:pin:soPIN:in:)``) and finalizes the module: the whole of `ssm token init`,
+    /// with the module's failures as a ``SoftHSMSetupError`` whose `isModuleFailure` is true.
+    ///
+    /// - Returns: whether the token was created (false: it was already there, and is kept).
+    public func ensureToken(label: String, pin: [UInt8], soPIN: () throws -> [UInt8], modulePath: String) throws -> Bool {
+        do {
+            let module = try loadModule(modulePath)
+            defer { module.finalize() }
+            return try ensureToken(label: label, pin: pin, soPIN: soPIN, in: module)
+        } catch let error as PKCS11Error {
+            throw SoftHSMSetupError("\(error)", isModuleFailure: true)
+        }
+    }
+
     /// Makes sure `module` (loaded with ``loadModule(_:)``) has a token labelled `label`; when it
     /// has none, initialises SoftHSM's free slot through PKCS#11 — `C_InitToken` with the security
     /// officer's PIN from `soPIN` (asked only then), `C_Login` as security officer,

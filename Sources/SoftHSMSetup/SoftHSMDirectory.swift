@@ -97,13 +97,18 @@ public struct SoftHSMDirectory: Sendable, Hashable {
     }
 }
 
-/// A token directory that cannot be laid out (a file or directory that cannot be written).
+/// A token directory that cannot be laid out (a file or directory that cannot be written), or a
+/// module that cannot create the token.
 public struct SoftHSMSetupError: Error, CustomStringConvertible, Sendable {
     /// What failed, with the path.
     public let description: String
+    /// Whether the PKCS#11 module failed (it cannot be loaded, or refused a call), rather than
+    /// the directory or the caller's input.
+    public let isModuleFailure: Bool
 
     /// An error with its description.
-    public init(_ description: String) {
+    public init(_ description: String, isModuleFailure: Bool = false) {
         self.description = description
+        self.isModuleFailure = isModuleFailure
     }
 }

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PKCS11
 import SSMCore
 import SSMServer
-import SessionPool
 
 /// `ssm config check`: validates a configuration without starting the daemon.
 struct ConfigCommand: AsyncParsableCommand {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PKCS11
 import SSMCore
 
 extension KeysCommand {

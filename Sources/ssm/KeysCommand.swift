@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PKCS11
 import SSMCore
 import SSMServer
-import SessionPool
 
 /// `ssm keys ...`: key administration straight on the token, without the daemon.
 struct KeysCommand: AsyncParsableCommand {

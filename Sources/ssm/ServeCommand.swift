@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import PKCS11
 import SSMCore
 import SSMServer
 import ServiceLifecycle

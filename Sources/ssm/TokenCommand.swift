@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PKCS11
+import SSMCore
 import SSMServer
 import SoftHSMSetup
 
@@ -55,19 +55,12 @@ struct TokenCommand: AsyncParsableCommand {
             guard !pin.isEmpty else {
                 throw ValidationError("no user PIN: use --pin-file, SSM_PKCS11_PIN or SSM_PKCS11_PIN_FILE")
             }
-            let module: PKCS11Module
             do {
-                module = try directory.loadModule(self.module)
-            } catch {
-                FileHandle.standardError.write(Data("ssm: \(error)\n".utf8))
-                throw ExitCode(69)
-            }
-            defer { module.finalize() }
-            do {
-                let created = try directory.ensureToken(label: label, pin: pin, soPIN: { try securityOfficerPIN(directory, environment) }, in: module)
+                let created = try directory.ensureToken(
+                    label: label, pin: pin, soPIN: { try securityOfficerPIN(directory, environment) }, modulePath: module)
                 let message = created ? "created token '\(label)' in" : "token '\(label)' already present in"
                 FileHandle.standardError.write(Data("ssm: \(message) \(directory.path)\n".utf8))
-            } catch let error as PKCS11Error {
+            } catch let error as SoftHSMSetupError where error.isModuleFailure {
                 FileHandle.standardError.write(Data("ssm: cannot create the token: \(error)\n".utf8))
                 throw ExitCode(69)
             } catch let error as SoftHSMSetupError {

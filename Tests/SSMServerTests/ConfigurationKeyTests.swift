@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import SSMCore
-import SessionPool
 @testable import SSMServer
 import Testing
 

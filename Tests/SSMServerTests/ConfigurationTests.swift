@@ -1,6 +1,4 @@
 import Foundation
-import PKCS11
-import SessionPool
 import SSMCore
 import SSMServer
 import Testing

@@ -4,9 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import PKCS11
 import SSMCore
-import SessionPool
 import SoftHSMTestSupport
 import Synchronization
 import Testing

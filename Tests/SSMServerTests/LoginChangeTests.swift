@@ -1,10 +1,8 @@
 import Foundation
 import HTTPTypes
 import Logging
-import PKCS11
 import SSMCore
 import SSMServer
-import SessionPool
 import SoftHSMTestSupport
 import Synchronization
 import Testing

@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
-import PKCS11
 import SSMCore
 import SoftHSMTestSupport
 @testable import SSMServer

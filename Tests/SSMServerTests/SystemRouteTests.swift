@@ -4,8 +4,6 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
-import PKCS11
-import SessionPool
 import SSMCore
 import SSMServer
 import Testing

@@ -1,10 +1,8 @@
 import Foundation
 import Logging
-import PKCS11
 import SSMCore
 import SSMServer
 import ServiceLifecycle
-import SessionPool
 import SoftHSMTestSupport
 import Testing
 

@@ -5,8 +5,6 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOFoundationCompat
-import PKCS11
-import SessionPool
 import SoftHSMTestSupport
 import SSMCore
 import SSMServer

@@ -7,7 +7,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-import PKCS11
 import SSMCore
 import SoftHSMTestSupport
 @testable import SSMServer

@@ -1,7 +1,5 @@
 import Logging
-import PKCS11
 import SSMCore
-import SessionPool
 
 extension AppConfiguration {
     /// The effective settings as configuration keys and values, in the order of

@@ -1,8 +1,6 @@
 import Foundation
 import Logging
-import PKCS11
 import SSMCore
-import SessionPool
 
 extension Reader {
     /// Everything but the security settings, starting from the defaults of the settings types.

@@ -1,5 +1,4 @@
 import HTTPTypes
-import PKCS11
 import SSMCore
 
 /// Checks of request fields shared by the routes; each failure is a 400 naming the field.

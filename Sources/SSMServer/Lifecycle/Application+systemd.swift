@@ -1,6 +1,5 @@
 import Hummingbird
 import Logging
-import PKCS11
 import NIOCore
 import SSMCore
 import ServiceLifecycle

@@ -1,7 +1,5 @@
 import Logging
-import PKCS11
 import SSMCore
-import SessionPool
 import ServiceLifecycle
 import UnixSignals
 

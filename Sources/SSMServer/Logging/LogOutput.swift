@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -20,20 +21,9 @@ public struct LogOutput: Sendable {
     /// Standard error. Each line is one `write(2)` (repeated only for what a short write
     /// left), so lines of concurrent requests do not interleave and no lock is taken.
     public static let standardError = LogOutput { line in
-        // The one pointer here is what write(2) takes: the line is ssm's own, written as is.
-        line.withUnsafeBytes { buffer in
-            guard var base = buffer.baseAddress else { return }
-            var remaining = buffer.count
-            while remaining > 0 {
-                let written = write(2, base, remaining)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // nowhere left to report it
-                }
-                remaining -= written
-                base += written
-            }
-        }
+        // writeAll repeats write(2) for what a short write left and retries EINTR; an error
+        // leaves nowhere to report it.
+        _ = try? FileDescriptor.standardError.writeAll(line)
     }
 
     func emit(_ line: [UInt8]) {

@@ -1,5 +1,5 @@
 import Prometheus
-import SessionPool
+import SSMCore
 import Synchronization
 
 /// The `ssm_pool_*` gauges and counters, brought up to date from ``SessionPool/PoolStatistics``

@@ -1,7 +1,6 @@
 import Synchronization
 import Prometheus
 import SSMCore
-import SessionPool
 import Synchronization
 
 /// Everything `GET /metrics` serves, in one Prometheus registry of its own:

@@ -1,6 +1,5 @@
 import HTTPTypes
 import Hummingbird
-import PKCS11
 import SSMCore
 
 /// `/encrypt`, `/encrypt-pool`, `/decrypt`, `/encrypt-aes-gcm`, `/decrypt-aes-gcm`, at the

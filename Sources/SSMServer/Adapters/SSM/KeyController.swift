@@ -1,6 +1,5 @@
 import HTTPTypes
 import Hummingbird
-import PKCS11
 import SSMCore
 
 /// Key generation, import, replacement, deletion and listing, at the root and under `/crypto`.

@@ -1,4 +1,3 @@
-import PKCS11
 import SSMCore
 
 /// Request and response bodies of the key-management routes, as SSM.

@@ -1,5 +1,4 @@
 import SSMCore
-import SessionPool
 
 /// `GET /pool/stats`: SSM's `max_size`, `current_size`, `available`, `in_use`, plus the
 /// waiters, overload and lifetime counters, acquire-wait figures (microseconds, over the last

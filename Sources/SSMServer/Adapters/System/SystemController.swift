@@ -1,8 +1,6 @@
 import HTTPTypes
 import Hummingbird
-import PKCS11
 import SSMCore
-import SessionPool
 
 /// `GET /health-check` (the process answers; also under `/crypto`, where SSM v1.6.1 serves
 /// it and its generated client asks), `GET /ready` (the pool holds a logged-in session) and

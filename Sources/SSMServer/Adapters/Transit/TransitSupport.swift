@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import PKCS11
 import SSMCore
 
 /// Field checks and the batch mechanics shared by the `/v1` controllers.
