@@ -22,7 +22,8 @@ public struct HSMConfiguration: Sendable {
     /// Health checks and reconnection after the device is lost.
     public var recovery: RecoveryConfiguration
 
-    /// Creates a configuration; `placement` defaults to a thread pool as large as the session pool.
+    /// Creates a configuration; `placement` defaults to inline calls while the module is fast,
+    /// else a thread pool as large as the session pool.
     public init(
         modulePath: String,
         token: TokenSelector,
@@ -36,7 +37,7 @@ public struct HSMConfiguration: Sendable {
         self.token = token
         self.pin = pin
         self.pool = pool
-        self.placement = placement ?? .threadPool(threads: pool.maxSize)
+        self.placement = placement ?? .adaptive(threads: pool.maxSize)
         self.keyCacheTTL = keyCacheTTL
         self.recovery = recovery
     }

@@ -12,10 +12,10 @@ extension AppConfiguration {
         case .serial(let serial): token = ("pkcs11.tokenSerial", serial)
         case .slot(let slot): token = ("pkcs11.slot", "\(slot)")
         }
-        let threads: Int =
+        let inline: Bool =
             switch hsm.placement {
-            case .callingTask: 0
-            case .threadPool(let threads): threads
+            case .callingTask, .adaptive: true
+            case .threadPool: false
             }
         let pool = hsm.pool
         return [
@@ -25,7 +25,8 @@ extension AppConfiguration {
             ("pkcs11.modulePath", hsm.modulePath),
             token,
             ("pkcs11.pin", hsm.pin.isEmpty ? "(not set)" : "(set, redacted)"),
-            ("pkcs11.threads", "\(threads)"),
+            ("pkcs11.threads", "\(hsm.placement.threads)"),
+            ("pkcs11.inline", "\(inline)"),
             ("pkcs11.healthCheckInterval", DurationParser.format(hsm.recovery.healthCheckInterval)),
             ("pkcs11.retryInterval", DurationParser.format(hsm.recovery.retryInterval)),
             ("pkcs11.maxRetryInterval", DurationParser.format(hsm.recovery.maxRetryInterval)),

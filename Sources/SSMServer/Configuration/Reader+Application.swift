@@ -20,9 +20,13 @@ extension Reader {
         }
         var threads = pool.maxSize
         try read(&threads, "pkcs11.threads", range: 0...1024)
+        var inline = true
+        try read(&inline, "pkcs11.inline")
+        let placement: HSMCallPlacement =
+            threads == 0 ? .callingTask : inline ? .adaptive(threads: threads) : .threadPool(threads: threads)
         var hsm = HSMConfiguration(
             modulePath: AppConfiguration.defaultModulePath, token: try token(), pin: try pin(), pool: pool,
-            placement: threads == 0 ? .callingTask : .threadPool(threads: threads), recovery: try recovery())
+            placement: placement, recovery: try recovery())
         read(&hsm.modulePath, "pkcs11.modulePath")
         try read(&hsm.keyCacheTTL, "keys.cacheTTL")
 
