@@ -18,8 +18,8 @@ public enum HSMCallPlacement: Sendable, Hashable, CustomStringConvertible {
     case threadPool(threads: Int)
     /// Run on the calling task's thread while the module answers fast and fewer calls than the
     /// cooperative pool has threads, less one, already run that way; otherwise on a dedicated
-    /// pool of `threads` threads. One call slower than ``InlinePolicy/slowCall`` sends every
-    /// call to the thread pool for ``InlinePolicy/backOff``.
+    /// pool of `threads` threads. ``InlinePolicy/slowCallsToBackOff`` inline calls in a row slower
+    /// than ``InlinePolicy/slowCall`` send every call to the thread pool for ``InlinePolicy/backOff``.
     case adaptive(threads: Int)
 
     public var description: String {
@@ -89,19 +89,24 @@ final class BlockingExecutor: Sendable {
 
 /// When a PKCS#11 call may run on the calling task's own thread (``HSMCallPlacement/adaptive(threads:)``).
 ///
-/// At most `limit` calls run inline at once, and none for ``backOff`` after an inline call took
-/// longer than ``slowCall``: a module that slows down (a network HSM under load, a failing one)
-/// moves to the dedicated threads after its first slow answer, and comes back once the back-off
-/// has passed and an inline call is fast again. A call that never returns holds one thread, and
-/// the limit keeps at least one cooperative thread for the rest of the process.
+/// At most `limit` calls run inline at once, and none for ``backOff`` after ``slowCallsToBackOff``
+/// inline calls in a row took longer than ``slowCall``: a module that slows down (a network HSM
+/// under load, a failing one) moves to the dedicated threads after a few slow answers, and comes
+/// back once the back-off has passed. One slow call is not enough: on a loaded machine the
+/// scheduler can pause a fast call for milliseconds. A call that never returns holds one thread,
+/// and the limit keeps at least one cooperative thread for the rest of the process.
 final class InlinePolicy: Sendable {
-    /// An inline call slower than this ends inline running for ``backOff``.
+    /// An inline call slower than this counts as slow.
     static let slowCall: Duration = .milliseconds(2)
+    /// This many slow inline calls in a row end inline running for ``backOff``.
+    static let slowCallsToBackOff = 3
     /// How long calls stay on the thread pool after a slow inline call.
     static let backOff: Duration = .seconds(10)
 
     private let limit: Int
     private let running = Atomic<Int>(0)
+    /// Slow inline calls since the last fast one.
+    private let slowInARow = Atomic<Int>(0)
     /// Nanoseconds since `origin` until which calls stay off the calling thread.
     private let offUntil = Atomic<Int64>(0)
     private let origin = ContinuousClock.now
@@ -121,11 +126,16 @@ final class InlinePolicy: Sendable {
         return now
     }
 
-    /// Gives the slot back; a slow call starts the back-off.
+    /// Gives the slot back; the last of ``slowCallsToBackOff`` slow calls in a row starts the back-off.
     func leave(started: ContinuousClock.Instant) {
         running.wrappingSubtract(1, ordering: .releasing)
         let now = ContinuousClock.now
-        if now - started > Self.slowCall {
+        guard now - started > Self.slowCall else {
+            slowInARow.store(0, ordering: .relaxed)
+            return
+        }
+        if slowInARow.wrappingAdd(1, ordering: .relaxed).newValue >= Self.slowCallsToBackOff {
+            slowInARow.store(0, ordering: .relaxed)
             offUntil.store(nanoseconds(now - origin + Self.backOff), ordering: .relaxed)
         }
     }
