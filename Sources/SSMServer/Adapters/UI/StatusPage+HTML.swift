@@ -73,18 +73,6 @@ extension StatusPage {
             </dl>
           </section>
 
-          <section class="wide">
-            <h2>Requests <span id="traffic-window" class="muted"></span></h2>
-            <svg id="traffic-chart" viewBox="0 0 300 60" preserveAspectRatio="none" role="img"
-              aria-label="requests per interval"></svg>
-            <div class="scroll">
-              <table id="routes">
-                <thead><tr><th>route</th><th>req/s</th><th>requests</th><th>4xx</th><th>5xx</th><th>p50 ms</th><th>p99 ms</th></tr></thead>
-                <tbody id="routes-body"></tbody>
-              </table>
-            </div>
-          </section>
-
           <section>
             <h2>Keys <span id="keys-age" class="muted"></span></h2>
             <table id="keys">
@@ -97,6 +85,19 @@ extension StatusPage {
             </table>
             <p id="keys-error" class="bad-text"></p>
           </section>
+
+          <section class="wide">
+            <h2>Requests <span id="traffic-window" class="muted"></span></h2>
+            <svg id="traffic-chart" viewBox="0 0 300 60" preserveAspectRatio="none" role="img"
+              aria-label="requests per interval"></svg>
+            <div class="scroll">
+              <table id="routes">
+                <thead><tr><th>route</th><th>req/s</th><th>requests</th><th>4xx</th><th>5xx</th><th>p50 ms</th><th>p99 ms</th></tr></thead>
+                <tbody id="routes-body"></tbody>
+              </table>
+            </div>
+          </section>
+
         </main>
 
         <footer>
