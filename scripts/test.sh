@@ -5,7 +5,8 @@
 # run as written (TLS, tokens, login, mTLS, Unix socket, audit log), the API conformance script
 # (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked), and
 # the checks of the operations artefacts (systemd unit, install script, Dockerfile, Kubernetes
-# manifests).
+# manifests), the monitoring files (alert rules, dashboard), the status page in a browser and
+# three replicas behind HAProxy.
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -30,3 +31,6 @@ FLOOD_NAMES=12000 FLOOD_PEERS=3000 FLOOD_BOUND_MIB=4 scripts/flood-test.sh "$(sw
 scripts/security-test.sh "$(swift build --show-bin-path)/ssm"   # the README's "Securing ssm", command by command
 scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
 scripts/check-ops.sh "$(swift build --show-bin-path)/ssm"
+scripts/monitoring-test.sh "$(swift build --show-bin-path)/ssm"   # alert rules (promtool), dashboard metric names
+scripts/ui-test.sh "$(swift build --show-bin-path)/ssm"           # the status page in headless chromium; screenshots in .artifacts/
+scripts/scale-test.sh "$(swift build --show-bin-path)/ssm"        # three replicas behind HAProxy under load (fast mode, ~1 min)

@@ -40,6 +40,9 @@ public func buildApplication(
     let router = buildRouter(
         hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch,
         security: security, audit: audit, jwt: jwt)
+    if let tls = security.tls, let notAfter = TLSFactory.certificateNotAfter(tls.certificate) {
+        metrics.observeCertificate(notAfter: notAfter)
+    }
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let audit {
         metrics.observe(audit)
@@ -128,7 +131,7 @@ public func buildRouter(
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
         middleware: RequestMiddleware(
-            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
+            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, traffic: metrics.traffic, routes: routes.routes)))
     routes.register(
         on: router,
         gate: SecurityGate(clients: security.clients, rateLimiter: RateLimiter(security.rateLimit), jwt: jwt))
@@ -143,6 +146,7 @@ func addRoutes(
 ) {
     SystemController(hsm: hsm, audit: audit).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
+    StatusPageController(hsm: hsm, metrics: metrics, census: KeyCensus(store: keys.store), audit: audit).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)

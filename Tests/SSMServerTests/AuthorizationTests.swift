@@ -49,15 +49,17 @@ struct AuthorizationTests {
         return routes.classifiedRoutes
     }
 
-    @Test("only /health-check (also under /crypto), /ready, /openapi.yaml and /login are open; listing, stats and metrics need a credential")
+    @Test("only /health-check (also under /crypto), /ready, /openapi.yaml, /login and the status page's files are open; listing, stats, metrics and the status need a credential")
     func openRoutes() async throws {
         try await withTestApp { _, hsm in
             let open = Set(Self.classifiedRoutes(hsm: hsm).filter { $0.access == .open }.map(\.path))
-            #expect(open == ["/health-check", "/crypto/health-check", "/ready", "/openapi.yaml", "/login"])
+            #expect(
+                open == ["/health-check", "/crypto/health-check", "/ready", "/openapi.yaml", "/login", "/ui", "/ui/app.js", "/ui/app.css"])
             let routes = Self.classifiedRoutes(hsm: hsm)
             #expect(routes.first { $0.path == "/pool/stats" }?.access == .global(.stats))
             #expect(routes.first { $0.path == "/get-all-keys" }?.access == .global(.list))
             #expect(routes.first { $0.path == "/metrics" }?.access == .global(.stats))
+            #expect(routes.first { $0.path == "/ui/status" }?.access == .global(.stats))
         }
     }
 

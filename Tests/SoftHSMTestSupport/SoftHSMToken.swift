@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Swift Testing runs suites in parallel in one process, and SoftHSM reads `SOFTHSM2_CONF`
 /// once, at `C_Initialize`: so one directory is prepared once per process, holding three tokens
-/// ("ssm-test", "ssm-wrongpin" and "ssm-pinchange", all with user PIN "1234"), `SOFTHSM2_CONF` is set before
+/// ("ssm-test", "ssm-wrongpin", "ssm-pinchange" and "ssm-census", all with user PIN "1234"), `SOFTHSM2_CONF` is set before
 /// the module is first loaded, and the fixture keeps one reference to the module for the life
 /// of the process (tests that ``PKCS11Module/finalize()`` their own loads never unload it).
 ///
@@ -27,6 +27,8 @@ public final class SoftHSMToken: Sendable {
     public let wrongPinLabel = "ssm-wrongpin"
     /// The label of the token whose PIN one test changes (no other test may use it).
     public let pinChangeLabel = "ssm-pinchange"
+    /// The label of the token whose keys one test counts (no other test may use it).
+    public let censusLabel = "ssm-census"
 
     /// The module reference the fixture holds for the life of the process.
     private let loadedModule: PKCS11Module
@@ -88,7 +90,7 @@ public final class SoftHSMToken: Sendable {
         // environment names one.
         let layout = try SoftHSMDirectory.prepare(directory)
         let module = try layout.loadModule(modulePath)
-        for label in ["ssm-test", "ssm-wrongpin", "ssm-pinchange"] {
+        for label in ["ssm-test", "ssm-wrongpin", "ssm-pinchange", "ssm-census"] {
             try layout.ensureToken(label: label, pin: Array("1234".utf8), soPIN: { Array("12345678".utf8) }, in: module)
         }
         // Keep one logged-in session open for the life of the process, as the pool does:

@@ -63,6 +63,13 @@ extension Session {
         }
     }
 
+    /// An object's `CKA_LABEL` (empty when it has none): one `C_GetAttributeValue`, for
+    /// counting objects by label without reading anything else.
+    public func label(of object: ObjectHandle) throws(PKCS11Error) -> String {
+        let values = try attributeValues(of: object, [CK_ATTRIBUTE_TYPE(CKA_LABEL)])
+        return values[CK_ATTRIBUTE_TYPE(CKA_LABEL)].map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
     /// Reads a secret key's label, ID, type, length, usage, sensitivity and extractability.
     public func keyInfo(_ key: ObjectHandle) throws(PKCS11Error) -> KeyInfo {
         let types = [CKA_LABEL, CKA_ID, CKA_KEY_TYPE, CKA_VALUE_LEN, CKA_SENSITIVE, CKA_EXTRACTABLE]

@@ -13,7 +13,9 @@ import Prometheus
 ///
 /// The metric objects of each registered route are kept here, in a dictionary fixed when
 /// the router is built, and made on first use without a lock (`ManagedAtomicLazyReference`):
-/// recording costs a dictionary lookup and what swift-prometheus does, nothing more.
+/// recording costs a dictionary lookup and what swift-prometheus does, nothing more. Each
+/// request is also counted in ``TrafficHistory`` (the status page's last minutes), under the
+/// same route label.
 final class HTTPMetrics: Sendable {
     struct RouteKey: Hashable, Sendable {
         var method: HTTPRequest.Method
@@ -29,16 +31,20 @@ final class HTTPMetrics: Sendable {
     private static let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
 
     let registry: PrometheusCollectorRegistry
+    let traffic: TrafficHistory
     private let routes: [RouteKey: RouteMetrics]
 
     /// Metrics for `routes`, the (method, path) pairs the router serves.
-    init(registry: PrometheusCollectorRegistry, routes: [(HTTPRequest.Method, String)]) {
+    init(registry: PrometheusCollectorRegistry, traffic: TrafficHistory = TrafficHistory(), routes: [(HTTPRequest.Method, String)]) {
         self.registry = registry
+        self.traffic = traffic
         var table: [RouteKey: RouteMetrics] = [:]
         for (method, path) in routes {
             // As Hummingbird reports the matched route in `endpointPath`.
             let pattern = RouterPath(path).description
-            table[RouteKey(method: method, path: pattern)] = RouteMetrics(registry: registry, method: method.rawValue, route: pattern)
+            table[RouteKey(method: method, path: pattern)] = RouteMetrics(
+                registry: registry, method: method.rawValue, route: pattern,
+                recent: traffic.slot(method: method.rawValue, route: pattern))
         }
         self.routes = table
     }
@@ -59,6 +65,7 @@ final class HTTPMetrics: Sendable {
         // Not a route: rare, so the registry's own (locked) lookup is good enough.
         let methodLabel = Self.standardMethods.contains(method.rawValue) ? method.rawValue : "OTHER"
         let route = fallbackRoute()
+        traffic.slot(method: methodLabel, route: route).record(status: status, duration: duration)
         registry.counter(
             Self.requestsName, help: Self.requestsHelp,
             labels: [("method", methodLabel), ("route", route), ("status", String(status))]
@@ -80,17 +87,20 @@ final class RouteMetrics: Sendable {
     private let route: String
     private let duration = ManagedAtomicLazyReference<DurationHistogram>()
     private let counters: [ManagedAtomicLazyReference<Counter>]
+    private let recent: TrafficHistory.Slot
 
-    init(registry: PrometheusCollectorRegistry, method: String, route: String) {
+    init(registry: PrometheusCollectorRegistry, method: String, route: String, recent: TrafficHistory.Slot) {
         self.registry = registry
         self.method = method
         self.route = route
+        self.recent = recent
         self.counters = Self.commonStatuses.map { _ in ManagedAtomicLazyReference<Counter>() }
     }
 
     func record(status: Int, duration: Duration) {
         counter(status: status).increment()
         histogram().record(duration)
+        recent.record(status: status, duration: duration)
     }
 
     private func histogram() -> DurationHistogram {

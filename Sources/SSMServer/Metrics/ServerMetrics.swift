@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 import Prometheus
 import SSMCore
 import Synchronization
@@ -17,7 +17,12 @@ import Synchronization
 ///   `ssm_hsm_login_refusals_total`, read when scraped from ``SSMCore/LoginStatus``.
 /// - with an audit log, read when scraped: `ssm_audit_log_failed` (1 once a write failed
 ///   after its retries), `ssm_audit_write_retries_total`, `ssm_audit_seals_total`,
-///   `ssm_audit_seal_failures_total`.
+///   `ssm_audit_seal_failures_total`;
+/// - with TLS: `ssm_tls_certificate_expiry_timestamp_seconds`, the server certificate's
+///   `notAfter` (Unix time), set at start.
+///
+/// Beside the registry, ``traffic`` keeps every route's requests of the last minutes for the
+/// status page (`GET /ui`).
 ///
 /// Nothing here touches swift-metrics' global `MetricsSystem`: each application (and each
 /// test) has its own registry, passed in or created here.
@@ -37,6 +42,12 @@ public final class ServerMetrics: Sendable {
     private let audit = Mutex<AuditLog?>(nil)
     private let auditMetrics: (failed: Gauge, retries: Counter, seals: Counter, sealFailures: Counter)
     private let auditReported = Mutex(AuditLog.Statistics())
+    private let certificateExpiry = Mutex<Date?>(nil)
+    /// Every route's requests of the last minutes (the status page's rates and latencies).
+    let traffic = TrafficHistory()
+
+    /// The name of the server certificate's expiry gauge.
+    static let certificateExpiryName = "ssm_tls_certificate_expiry_timestamp_seconds"
 
     /// Latency buckets of the HTTP routes.
     static let requestBuckets: [Duration] = [
@@ -128,6 +139,18 @@ public final class ServerMetrics: Sendable {
     func observe(_ log: AuditLog) {
         audit.withLock { $0 = log }
     }
+
+    /// Reports the server certificate's `notAfter` from now on (the leaf of `tls.certificate`).
+    func observeCertificate(notAfter: Date) {
+        certificateExpiry.withLock { $0 = notAfter }
+        registry.gauge(
+            Self.certificateExpiryName,
+            help: "When the server's TLS certificate (tls.certificate, its first) expires, in seconds since the Unix epoch."
+        ).set(notAfter.timeIntervalSince1970)
+    }
+
+    /// The server certificate's `notAfter`, when TLS is on.
+    var certificateNotAfter: Date? { certificateExpiry.withLock { $0 } }
 
     private func updateAudit(_ audit: AuditLog) {
         let now = audit.statistics

@@ -1,4 +1,7 @@
+import Foundation
 import NIOSSL
+import SwiftASN1
+import X509
 
 /// The server's TLS configuration: TLS 1.2 at least (1.3 preferred: the highest both sides
 /// speak is chosen), and with `clientCA` client certificates verified against it: required of
@@ -37,5 +40,15 @@ enum TLSFactory {
                 settings.requireClientCertificate ? .noHostnameVerification : .optionalVerification
         }
         return configuration
+    }
+
+    /// The `notAfter` of the first certificate in the PEM file `path` (the server's own, in
+    /// `tls.certificate`), or nil when it cannot be read.
+    static func certificateNotAfter(_ path: String) -> Date? {
+        guard let pem = try? String(contentsOfFile: path, encoding: .utf8),
+            let document = try? PEMDocument.parseMultiple(pemString: pem).first(where: { $0.discriminator == "CERTIFICATE" }),
+            let certificate = try? Certificate(pemDocument: document)
+        else { return nil }
+        return certificate.notValidAfter
     }
 }
