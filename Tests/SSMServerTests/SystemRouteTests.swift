@@ -65,7 +65,9 @@ struct SystemRouteTests {
     @Test("no session within acquireTimeout: 503 POOL_EXHAUSTED with Retry-After, not a hang")
     func poolExhausted() async throws {
         let pool = PoolConfiguration(maxSize: 1, minSize: 0, acquireTimeout: .milliseconds(200))
-        try await withTestApp(pool: pool) { client, hsm in
+        // The holder blocks its thread on a semaphore: on the dedicated threads, never inline on
+        // the cooperative pool (which the parallel tests share).
+        try await withTestApp(pool: pool, placement: .threadPool(threads: 2)) { client, hsm in
             let label = uniqueLabel()
             try await client.send(.post, "/generate-aes-key", ["key_label": label])
             // Hold the only session until the 503 has been seen.
@@ -90,7 +92,9 @@ struct SystemRouteTests {
     @Test("/encrypt's sessions per request are bounded too: 503 after acquireTimeout, not a pile-up")
     func perRequestSessionsAreBounded() async throws {
         let pool = PoolConfiguration(maxSize: 1, minSize: 0, acquireTimeout: .milliseconds(200))
-        try await withTestApp(pool: pool) { client, hsm in
+        // The holder blocks its thread on a semaphore: on the dedicated threads, never inline on
+        // the cooperative pool (which the parallel tests share).
+        try await withTestApp(pool: pool, placement: .threadPool(threads: 2)) { client, hsm in
             let label = uniqueLabel()
             try await client.send(.post, "/generate-aes-key", ["key_label": label])
             let request: [String: any Sendable] = ["key_label": label, "plain": "00", "encryption_algorithm": 1]

@@ -18,7 +18,7 @@ import Testing
 func withTestApp(
     pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 0, acquireTimeout: .seconds(5)),
     bodyLimit: Int = 1 << 20, module: String? = nil, token selected: (label: String, pin: String)? = nil,
-    recovery: RecoveryConfiguration = RecoveryConfiguration(), afterConnect: () -> Void = {},
+    recovery: RecoveryConfiguration = RecoveryConfiguration(), placement: HSMCallPlacement? = nil, afterConnect: () -> Void = {},
     metrics: ServerMetrics? = nil, v1MaxBatch: Int = 1000,
     security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil, jwt: JWTService? = nil,
     _ body: @Sendable (any TestClientProtocol, HSM) async throws -> Void
@@ -26,7 +26,7 @@ func withTestApp(
     let token = try SoftHSMToken.shared()
     let configuration = HSMConfiguration(
         modulePath: module ?? token.modulePath, token: .label(selected?.label ?? token.label),
-        pin: Array((selected?.pin ?? token.pin).utf8), pool: pool, recovery: recovery)
+        pin: Array((selected?.pin ?? token.pin).utf8), pool: pool, placement: placement, recovery: recovery)
     let logger = Logger(label: "ssm-test", factory: { _ in SwiftLogNoOpLogHandler() })
     let hsm = try await HSM.connect(configuration, logger: logger)
     afterConnect()
