@@ -87,7 +87,7 @@ struct TransitKeyRouteTests {
             let list = try await Transit.send(client, .get, "keys?list=true")
             #expect(list.status == .ok)
             #expect((list.body["keys"] as? [String])?.contains(name) == true)
-            #expect((try await Transit.send(client, .list, "keys").body["keys"] as? [String])?.contains(name) == true)
+            #expect((try await Transit.send(client, HTTPRequest.Method("LIST")!, "keys").body["keys"] as? [String])?.contains(name) == true)
 
             let rotated = try await Transit.send(client, .post, "keys/\(name)/rotate")
             #expect(rotated.status == .ok)

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import PKCS11
+import Synchronization
 
 extension TransitService {
     /// What one pass of automatic rotation did.

@@ -138,7 +138,7 @@ extension TransitService {
                 throw TransitError.versionNotFound(name: metadata.name, version: version)
             }
             let salt = try Self.saltLengths(metadata.type, options, signing: true)
-            let (mechanism, data) = try Self.mechanism(metadata.type, options, input: item.input, salt: salt.first)
+            let (mechanism, data) = try Self.mechanism(metadata.type, options, input: item.input, salt: salt[0])
             var signature = try session.sign(mechanism, key: key, data: data)
             if metadata.type.isECDSA, options.marshaling == .asn1 {
                 signature = try Self.derSignature(metadata.type, raw: signature)

@@ -1,3 +1,4 @@
+import Foundation
 import SSMCore
 
 /// A key as `GET /v1/<mount>/keys/:name` shows it (Vault's fields; never key material).
