@@ -44,9 +44,9 @@ struct TransitCryptoController {
                     body, context: context, parse: Self.decryptItem,
                     run: { try await transit.rewrap(name: name, items: $0) }, present: Self.presentEncrypted)
             }
-            table.add(method, ["\(base)/datakey/{kind}/{name}"], .pathKey(.datakey, parameter: "name")) { request, context in
+            table.add(method, ["\(base)/datakey/{type}/{name}"], .pathKey(.datakey, parameter: "name")) { request, context in
                 let name = try TransitKeysController.name(context)
-                let kind = context.parameters.get("kind") ?? ""
+                let kind = context.parameters.get("type") ?? ""
                 guard kind == "plaintext" || kind == "wrapped" else {
                     throw TransitError.invalidArgument("the data key type must be 'plaintext' or 'wrapped'")
                 }
@@ -61,11 +61,12 @@ struct TransitCryptoController {
                     if let plaintext = key.plaintext { writer.field("plaintext", Data(plaintext).base64EncodedString()) }
                 }
             }
-            table.add(method, ["\(base)/random", "\(base)/random/{a}", "\(base)/random/{a}/{b}"], .global(.random)) {
+            // Vault's `random(/:source)(/:bytes)`: one segment is a source or a number of bytes.
+            table.add(method, ["\(base)/random", "\(base)/random/{source}", "\(base)/random/{source}/{bytes}"], .global(.random)) {
                 request, context in
                 let body = try await JSONBody.decode(TransitUtilityRequest.self, from: request, limit: bodyLimit, emptyAs: .empty)
                 var count = body.bytes ?? 32
-                for segment in [context.parameters.get("a"), context.parameters.get("b")].compactMap({ $0 }) {
+                for segment in [context.parameters.get("source"), context.parameters.get("bytes")].compactMap({ $0 }) {
                     if let number = Int(segment), segment.count <= 7 {
                         count = number
                     } else if !["platform", "seal", "all"].contains(segment) {
