@@ -171,7 +171,9 @@ check("encrypt with key_version 1", v1.startswith("vault:v1:"))
 rewrapped = transit.rewrap_data(name="orders", ciphertext=v1)["data"]["ciphertext"]
 check("rewrap_data to v2", rewrapped.startswith("vault:v2:"))
 check("rewrapped decrypts", transit.decrypt_data(name="orders", ciphertext=rewrapped)["data"]["plaintext"] == plain)
-transit.update_key_configuration(name="orders", min_decryption_version=2, min_encryption_version=2)
+transit.update_key_configuration(name="orders", min_decryption_version=2)
+# (hvac itself refuses both in one call unless min_encryption_version > min_decryption_version.)
+transit.update_key_configuration(name="orders", min_encryption_version=2)
 key = transit.read_key(name="orders")["data"]
 check("update_key_configuration", key["min_decryption_version"] == 2 and key["min_encryption_version"] == 2)
 raises("below min_decryption_version (400)", exceptions.InvalidRequest, lambda: transit.decrypt_data(name="orders", ciphertext=v1))
