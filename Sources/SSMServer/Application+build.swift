@@ -133,7 +133,9 @@ public func buildRouter(
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
         middleware: RequestMiddleware(
-            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
+            // Vault's LIST (LINK on the wire) stays out of `Allow`: OpenAPI documents it as GET.
+            routes: RouteTable(routes.routes.filter { $0.0 != .list && $0.0 != .link }),
+            metrics: HTTPMetrics(registry: metrics.registry, routes: routes.routes)))
     routes.register(
         on: router,
         gate: SecurityGate(clients: security.clients, rateLimiter: RateLimiter(security.rateLimit), jwt: jwt))
