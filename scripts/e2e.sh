@@ -121,33 +121,38 @@ check "body over limit" 413 "$status"
 id_header=$(curl -s -D - -o /dev/null -H 'X-Request-ID: e2e-123' "$base/health-check" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-request-id"{print $2}')
 check "request id echoed" e2e-123 "$id_header"
 
-# /v1: Transit keys, rotation, rewrap, data keys, signatures, random, batches.
-call POST /v1/keys/e2e-orders '{"type":"aes256-gcm"}'; check "v1 create" 201 "$status"
+# Vault Transit (/v1/transit): keys, rotation, rewrap, data keys, signatures, random, batches.
+call POST /v1/transit/keys/e2e-orders '{"type":"aes256-gcm96"}'; check "transit create" 200 "$status"
+check "transit create answers the key" aes256-gcm96 "$(field .data.type)"
 v1plain=$(printf 'order 42' | base64)
-call POST /v1/encrypt/e2e-orders "{\"plaintext\":\"$v1plain\",\"associated_data\":\"Y3R4\"}"
-check "v1 encrypt" 200 "$status"; v1c1=$(field .ciphertext); check "v1 ciphertext prefix" "ssm:v1:" "${v1c1:0:7}"
-call POST /v1/keys/e2e-orders/rotate; check "v1 rotate" 2 "$(field .latest_version)"
-call POST /v1/encrypt/e2e-orders "{\"plaintext\":\"$v1plain\",\"associated_data\":\"Y3R4\"}"; v1c2=$(field .ciphertext)
-check "v1 encrypt after rotation" "ssm:v2:" "${v1c2:0:7}"
-call POST /v1/decrypt/e2e-orders "{\"ciphertext\":\"$v1c1\",\"associated_data\":\"Y3R4\"}"; check "v1 decrypt v1" "$v1plain" "$(field .plaintext)"
-call POST /v1/rewrap/e2e-orders "{\"ciphertext\":\"$v1c1\",\"associated_data\":\"Y3R4\"}"; v1rw=$(field .ciphertext)
-check "v1 rewrap" "ssm:v2:" "${v1rw:0:7}"
-call PUT /v1/keys/e2e-orders/config '{"min_decryption_version":2}'; check "v1 config" 200 "$status"
-call POST /v1/decrypt/e2e-orders "{\"ciphertext\":\"$v1c1\",\"associated_data\":\"Y3R4\"}"
-check "v1 old version refused" KEY_VERSION_DISABLED "$(field .error)"
-call POST /v1/decrypt/e2e-orders "{\"ciphertext\":\"$v1rw\",\"associated_data\":\"Y3R4\"}"; check "v1 decrypt rewrapped" "$v1plain" "$(field .plaintext)"
-call POST /v1/datakey/plaintext/e2e-orders '{"bits":256}'; dk=$(field .plaintext)
-call POST /v1/decrypt/e2e-orders "{\"ciphertext\":\"$(field .ciphertext)\"}"; check "v1 data key unwraps" "$dk" "$(field .plaintext)"
-call POST /v1/decrypt/e2e-orders "{\"batch_input\":[{\"ciphertext\":\"$v1c2\",\"associated_data\":\"Y3R4\"},{\"ciphertext\":\"bad\"}]}"
-check "v1 batch" "$v1plain INVALID_CIPHERTEXT" "$(field '.batch_results[0].plaintext + " " + .batch_results[1].code')"
-call POST /v1/keys/e2e-signer '{"type":"ecdsa-p256"}'; field '.versions[0].public_key' >"$work/v1pub.pem"
+call POST /v1/transit/encrypt/e2e-orders "{\"plaintext\":\"$v1plain\",\"associated_data\":\"Y3R4\"}"
+check "transit encrypt" 200 "$status"; v1c1=$(field .data.ciphertext); check "transit ciphertext prefix" "vault:v1:" "${v1c1:0:9}"
+call POST /v1/transit/keys/e2e-orders/rotate; check "transit rotate" 2 "$(field .data.latest_version)"
+call PUT /v1/transit/encrypt/e2e-orders "{\"plaintext\":\"$v1plain\",\"associated_data\":\"Y3R4\"}"; v1c2=$(field .data.ciphertext)
+check "transit encrypt (PUT) after rotation" "vault:v2:" "${v1c2:0:9}"
+call POST /v1/transit/decrypt/e2e-orders "{\"ciphertext\":\"$v1c1\",\"associated_data\":\"Y3R4\"}"; check "transit decrypt v1" "$v1plain" "$(field .data.plaintext)"
+call POST /v1/transit/rewrap/e2e-orders "{\"ciphertext\":\"$v1c1\",\"associated_data\":\"Y3R4\"}"; v1rw=$(field .data.ciphertext)
+check "transit rewrap" "vault:v2:" "${v1rw:0:9}"
+call POST /v1/transit/keys/e2e-orders/config '{"min_decryption_version":"2"}'; check "transit config (string value, as the vault CLI sends)" 2 "$(field .data.min_decryption_version)"
+call POST /v1/transit/decrypt/e2e-orders "{\"ciphertext\":\"$v1c1\",\"associated_data\":\"Y3R4\"}"
+check "transit old version refused" 400 "$status"; check "transit error shape" 1 "$(field '.errors | length')"
+call POST /v1/transit/decrypt/e2e-orders "{\"ciphertext\":\"$v1rw\",\"associated_data\":\"Y3R4\"}"; check "transit decrypt rewrapped" "$v1plain" "$(field .data.plaintext)"
+call POST /v1/transit/datakey/plaintext/e2e-orders '{"bits":256}'; dk=$(field .data.plaintext)
+call POST /v1/transit/decrypt/e2e-orders "{\"ciphertext\":\"$(field .data.ciphertext)\"}"; check "transit data key unwraps" "$dk" "$(field .data.plaintext)"
+call POST /v1/transit/decrypt/e2e-orders "{\"batch_input\":[{\"ciphertext\":\"$v1c2\",\"associated_data\":\"Y3R4\"},{\"ciphertext\":\"bad\"}],\"partial_failure_response_code\":207}"
+check "transit batch: partial failure code" 207 "$status"
+check "transit batch" "$v1plain true" "$(field '.data.batch_results[0].plaintext + " " + (.data.batch_results[1].error != null | tostring)')"
+call POST /v1/transit/keys/e2e-signer '{"type":"ecdsa-p256"}'; field '.data.keys["1"].public_key' >"$work/v1pub.pem"
 printf 'signed data' >"$work/v1data"
-call POST /v1/sign/e2e-signer "{\"input\":\"$(base64 <"$work/v1data")\"}"; sig=$(field .signature)
-echo "${sig#ssm:v1:}" | base64 -d >"$work/v1sig"
+call POST /v1/transit/sign/e2e-signer "{\"input\":\"$(base64 <"$work/v1data")\"}"; sig=$(field .data.signature)
+echo "${sig#vault:v1:}" | base64 -d >"$work/v1sig"
 openssl dgst -sha256 -verify "$work/v1pub.pem" -signature "$work/v1sig" "$work/v1data" >/dev/null 2>&1
-check "v1 ECDSA signature verifies with openssl" 0 $?
-call GET /v1/random/16; check "v1 random" 16 "$(field .random_bytes | base64 -d | wc -c | tr -d ' ')"
-call DELETE /v1/keys/e2e-orders; check "v1 delete refused by default" 409 "$status"
+check "transit ECDSA signature verifies with openssl" 0 $?
+call POST /v1/transit/random/16; check "transit random" 16 "$(field .data.random_bytes | base64 -d | wc -c | tr -d ' ')"
+call LIST /v1/transit/keys; check "transit LIST method" "e2e-orders e2e-signer" "$(field '.data.keys | join(" ")')"
+call DELETE /v1/transit/keys/e2e-orders; check "transit delete refused by default" 400 "$status"
+call GET /v1/transit/keys/e2e-nothing; check "transit unknown key" 404 "$status"
+call GET /v1/sys/health; check "vault health" false "$(field .sealed)"
 
 call GET /pool/stats; check "stats" 200 "$status"; check "stats max_size" 4 "$(field .max_size)"
 

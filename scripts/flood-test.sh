@@ -3,7 +3,8 @@
 # built ssm against a fresh SoftHSM token (clients, rate limit and login throttle on), sends
 # a warm-up round and then the measured round of
 #   - POST /encrypt with distinct unknown key labels (404; authorized client, keep-alive),
-#   - POST /v1/encrypt/<name> with distinct unknown names (404),
+#   - POST /v1/transit/encrypt/<name> with distinct unknown names (404: the client may not
+#     create them, so Vault's upsert does not apply),
 #   - POST /login with distinct service_ids, each from a distinct loopback address
 #     (127.x.y.z: a new peer for the rate limiter and the login throttle each time),
 # and reads VmRSS from /proc/<pid>/status after each round. The measured round must grow RSS
@@ -55,7 +56,7 @@ clients:
     tokenSha256: $token_sha
     policy:
       encrypt: ["*"]
-      generate: ["*"]
+      generate: ["FLOOD_KNOWN"]
   guest:
     passwordHash: "$password_hash"
     policy:
@@ -75,7 +76,7 @@ if ! curl -s "http://127.0.0.1:$port/health-check" >/dev/null; then
   echo "flood: 0 passed, 1 failed"
   exit 1
 fi
-# A real key and a real /v1 key, so that the lookups of unknown ones search a non-empty token.
+# A real key and a real Transit key, so that the lookups of unknown ones search a non-empty token.
 curl -s -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/generate-aes-key" \
   -d '{"key_label":"FLOOD_KNOWN","bits":256}'
 
@@ -98,7 +99,7 @@ def count(status):
         statuses[status] = statuses.get(status, 0) + 1
 
 def keep_alive(kind, start, stop):
-    """Distinct unknown labels or /v1 names over one keep-alive connection."""
+    """Distinct unknown labels or Transit names over one keep-alive connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for index in range(start, stop):
@@ -106,7 +107,7 @@ def keep_alive(kind, start, stop):
         if kind == "label":
             path, body = "/encrypt", json.dumps({"key_label": name, "plain": "00", "encryption_algorithm": 1})
         else:
-            path, body = f"/v1/encrypt/{name[:64]}", json.dumps({"plaintext": "AA=="})
+            path, body = f"/v1/transit/encrypt/{name[:64]}", json.dumps({"plaintext": "AA=="})
         connection.request("POST", path, body, headers)
         response = connection.getresponse()
         response.read()

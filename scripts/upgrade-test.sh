@@ -71,14 +71,17 @@ for start in first second; do
   check "$start start: old AES-CBC ciphertext decrypts" 6c6567616379 "$(field .plain)"
   call POST /decrypt-aes-gcm "$(jq -c '{key_label: "APP_KEY", cipher: .gcm.cipher, iv: .gcm.iv, tag: .gcm.tag, id: .gcm.id, aad: "6161"}' "$fixture/made.json")"
   check "$start start: old AES-GCM ciphertext decrypts" 6c6567616379 "$(field .plain)"
-  call POST /v1/decrypt/orders "{\"ciphertext\":\"$(made .v1.ciphertext)\",\"associated_data\":\"Y3R4\"}"
-  check "$start start: old v1 ciphertext decrypts" djEtcGxhaW4= "$(field .plaintext)"
-  call POST /v1/decrypt/orders "{\"ciphertext\":\"$(made .v2.ciphertext)\"}"
-  check "$start start: old v2 ciphertext decrypts" djItcGxhaW4= "$(field .plaintext)"
-  call POST /v1/verify/signer "{\"input\":\"c2lnbmVk\",\"signature\":\"$(made .sig.signature)\"}"
-  check "$start start: old signature verifies" true "$(field .valid)"
-  call POST /v1/verify/mac "{\"input\":\"bWFj\",\"hmac\":\"$(made .mac.hmac)\"}"
-  check "$start start: old HMAC verifies" true "$(field .valid)"
+  # The old ssm:v<N>: strings, through Vault's wire format (/v1/transit, answers under .data).
+  call POST /v1/transit/decrypt/orders "{\"ciphertext\":\"$(made .v1.ciphertext)\",\"associated_data\":\"Y3R4\"}"
+  check "$start start: old v1 ciphertext decrypts" djEtcGxhaW4= "$(field .data.plaintext)"
+  call POST /v1/transit/decrypt/orders "{\"ciphertext\":\"$(made .v2.ciphertext)\"}"
+  check "$start start: old v2 ciphertext decrypts" djItcGxhaW4= "$(field .data.plaintext)"
+  call POST /v1/transit/verify/signer "{\"input\":\"c2lnbmVk\",\"signature\":\"$(made .sig.signature)\"}"
+  check "$start start: old signature verifies" true "$(field .data.valid)"
+  call POST /v1/transit/verify/mac "{\"input\":\"bWFj\",\"hmac\":\"$(made .mac.hmac)\"}"
+  check "$start start: old HMAC verifies" true "$(field .data.valid)"
+  call GET /v1/transit/keys/orders
+  check "$start start: old key reads as Vault's aes256-gcm96" "aes256-gcm96 2" "$(field '.data.type + " " + (.data.latest_version | tostring)')"
   call POST /get-all-keys
   check "$start start: SSM keys listed, nothing else" "APP_KEY KEY_ENCRYPTION_AES256 KEY_ENCRYPTION_DES3" \
     "$(field '.keys_by_label | keys | join(" ")')"

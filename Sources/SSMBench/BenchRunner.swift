@@ -132,11 +132,11 @@ public struct BenchRunner: Sendable {
         ].merging(plan.serverSettings) { $1 }
     }
 
-    /// `/v1/encrypt` batches of 100 items of the smallest payload, with as many connections as
+    /// `/v1/transit/encrypt` batches of 100 items of the smallest payload, with as many connections as
     /// cores (each batch keeps one session busy, so more only contend inside the HSM) and as
     /// many as the pool has sessions.
     private func measureBatches(_ loader: Wrk, _ server: ServerProcess, raw: [RawResult], cores: Int) async throws -> [BatchResult] {
-        progress("  /v1/encrypt batches (100 items) against the raw AES-GCM ceiling")
+        progress("  /v1/transit/encrypt batches (100 items) against the raw AES-GCM ceiling")
         let results = try await BatchThroughput(loader: loader, directory: workDirectory, seconds: plan.secondsPerPoint)
             .measure(server: server, payload: plan.smallestPayload, batchSize: 100,
                 connections: Array(Set([max(1, min(cores, plan.referencePoolSize)), plan.referencePoolSize])).sorted(), raw: raw)

@@ -37,13 +37,14 @@ public func buildApplication(
     let jwt =
         security.clients.clients.contains { $0.passwordHash != nil }
         ? try await JWTService(keys: InternalKeys(store: keys.store), settings: security.login, logger: logger) : nil
+    let transit = TransitService(store: keys.store, maxBatch: configuration.v1MaxBatch)
     let router = buildRouter(
-        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch,
-        security: security, audit: audit, jwt: jwt)
+        hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, transit: transit,
+        transitSettings: configuration.transit, security: security, audit: audit, jwt: jwt)
     if let tls = security.tls, let notAfter = TLSFactory.certificateNotAfter(tls.certificate) {
         metrics.observeCertificate(notAfter: notAfter)
     }
-    var services: [any Service] = [HSMService(hsm: hsm)]
+    var services: [any Service] = [HSMService(hsm: hsm), TransitAutoRotation(transit: transit)]
     if let audit {
         metrics.observe(audit)
         services.append(AuditService(log: audit, logger: logger))
@@ -100,8 +101,8 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
     // New handlers for each connection.
     @Sendable func handlers() -> [any RemovableChannelHandler] {
         let timeouts = RequestTimeoutHandler(headerTimeout: headerTimeout, requestTimeout: requestTimeout)
-        guard let limiter else { return [timeouts] }
-        return [limiter.handler(), timeouts]
+        guard let limiter else { return [ListMethodSupport(), timeouts] }
+        return [ListMethodSupport(), limiter.handler(), timeouts]
     }
     let http = HTTPServerBuilder.http1(
         configuration: .init(additionalChannelHandlers: handlers(), idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
@@ -114,24 +115,30 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
 /// - Parameters:
 ///   - metrics: what `GET /metrics` serves; give `keys` the same object's
 ///     ``ServerMetrics/keyService`` so that its HSM calls are counted there too.
-///   - v1MaxBatch: most items of one `/v1` `batch_input`.
+///   - v1MaxBatch: most items of one Transit `batch_input` (when `transit` is nil).
+///   - transit: the Transit keys (a new service over `keys.store` when nil).
+///   - transitSettings: the Transit mount and the shortest automatic rotation period.
 ///   - security: clients and policies, rate limit.
 ///   - audit: where every request is recorded, if anywhere.
 ///   - jwt: issues the JWTs of `POST /login` and checks them (nil: `/login` answers 401).
 public func buildRouter(
     hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000,
+    transit: TransitService? = nil, transitSettings: TransitSettings = TransitSettings(),
     security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil,
     jwt: JWTService? = nil
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
     addRoutes(
-        to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch,
+        to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics,
+        transit: transit ?? TransitService(store: keys.store, maxBatch: v1MaxBatch), transitSettings: transitSettings,
         clients: security.clients, jwt: jwt, audit: audit)
     let router = Router(context: SSMRequestContext.self)
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
         middleware: RequestMiddleware(
-            routes: RouteTable(routes.routes), metrics: HTTPMetrics(registry: metrics.registry, traffic: metrics.traffic, routes: routes.routes)))
+            // Vault's LIST (LINK on the wire) stays out of `Allow`: OpenAPI documents it as GET.
+            routes: RouteTable(routes.routes.filter { $0.0 != .list && $0.0 != .link }),
+            metrics: HTTPMetrics(registry: metrics.registry, traffic: metrics.traffic, routes: routes.routes)))
     routes.register(
         on: router,
         gate: SecurityGate(clients: security.clients, rateLimiter: RateLimiter(security.rateLimit), jwt: jwt))
@@ -142,7 +149,8 @@ public func buildRouter(
 /// enumerate them).
 func addRoutes(
     to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics,
-    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil, audit: AuditLog? = nil
+    transit: TransitService? = nil, transitSettings: TransitSettings = TransitSettings(),
+    clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil, audit: AuditLog? = nil
 ) {
     SystemController(hsm: hsm, audit: audit).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
@@ -150,8 +158,13 @@ func addRoutes(
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
-    let transit = TransitService(store: keys.store, maxBatch: v1MaxBatch)
-    TransitKeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
-    TransitCryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
-    TransitSigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
+    let transit = transit ?? TransitService(store: keys.store)
+    let mount = transitSettings.mount
+    TransitKeysController(
+        transit: transit, mount: mount, bodyLimit: bodyLimit,
+        minAutoRotatePeriod: Int(transitSettings.minAutoRotatePeriod.components.seconds)
+    ).addRoutes(to: routes)
+    TransitCryptoController(transit: transit, mount: mount, bodyLimit: bodyLimit).addRoutes(to: routes)
+    TransitSigningController(transit: transit, mount: mount, bodyLimit: bodyLimit).addRoutes(to: routes)
+    VaultTokenController(hsm: hsm).addRoutes(to: routes)
 }

@@ -52,7 +52,7 @@ struct BenchCommandTests {
         let markdown = try String(contentsOfFile: output + "/results.md", encoding: .utf8)
         for heading in [
             "## Targets", "## Raw ceiling R", "## HTTP ceiling H", "## CPU per request", "## Crypto routes, `pool.maxSize` 4", "### 64 B",
-            "## Pool acquire + release", "## `/v1/encrypt` batches", "## Server memory", "](chart.svg)",
+            "## Pool acquire + release", "## `/v1/transit/encrypt` batches", "## Server memory", "](chart.svg)",
         ] {
             #expect(markdown.contains(heading), "results.md lacks \(heading)")
         }

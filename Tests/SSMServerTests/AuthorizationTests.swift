@@ -49,12 +49,15 @@ struct AuthorizationTests {
         return routes.classifiedRoutes
     }
 
-    @Test("only /health-check (also under /crypto), /ready, /openapi.yaml, /login and the status page's files are open; listing, stats, metrics and the status need a credential")
+    @Test("only /health-check (also under /crypto), /ready, /openapi.yaml, /login, Vault's /v1/sys/health and the status page's files are open; listing, stats, metrics and the status need a credential")
     func openRoutes() async throws {
         try await withTestApp { _, hsm in
             let open = Set(Self.classifiedRoutes(hsm: hsm).filter { $0.access == .open }.map(\.path))
             #expect(
-                open == ["/health-check", "/crypto/health-check", "/ready", "/openapi.yaml", "/login", "/ui", "/ui/app.js", "/ui/app.css"])
+                open == [
+                    "/health-check", "/crypto/health-check", "/ready", "/openapi.yaml", "/login", "/v1/sys/health", "/ui", "/ui/app.js",
+                    "/ui/app.css",
+                ])
             let routes = Self.classifiedRoutes(hsm: hsm)
             #expect(routes.first { $0.path == "/pool/stats" }?.access == .global(.stats))
             #expect(routes.first { $0.path == "/get-all-keys" }?.access == .global(.list))
@@ -71,11 +74,17 @@ struct AuthorizationTests {
                 let hasBody = route.method != .get
                 let allowedName = uniqueLabel("allowed")
                 let inside = hasBody ? Self.body(label: allowedName) : nil
-                // Path parameters: the key's name, a data-key kind, a byte count.
+                // Path parameters: the key's name, a data-key type, a byte count, a hash, ...
                 func concrete(_ key: String) -> String {
                     route.path.replacingOccurrences(of: "{name}", with: key)
-                        .replacingOccurrences(of: "{kind}", with: "plaintext").replacingOccurrences(of: "{bytes}", with: "16")
+                        .replacingOccurrences(of: "{type}", with: "plaintext")
+                        .replacingOccurrences(of: "{source}/{bytes}", with: "platform/16").replacingOccurrences(of: "{source}", with: "16")
+                        .replacingOccurrences(of: "{bytes}", with: "16").replacingOccurrences(of: "{hash}", with: "sha2-256")
+                        .replacingOccurrences(of: "{algorithm}", with: "sha2-256").replacingOccurrences(of: "{destination}", with: key)
+                        .replacingOccurrences(of: "{version}", with: "1")
                 }
+                // Vault's paths answer as Vault: 403 and {"errors": [...]} for a missing or wrong token.
+                let vault = route.path.hasPrefix("/v1/")
                 let path = concrete(allowedName)
                 if route.access == .open {
                     let response = try await client.execute(uri: path, method: route.method)
@@ -83,10 +92,23 @@ struct AuthorizationTests {
                     continue
                 }
                 let none = try await client.send(route.method, path, inside)
-                expectProblem(none, .unauthorized, "UNAUTHORIZED")
-                #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(name)")
                 let wrong = try await client.send(route.method, path, inside, headers: Self.bearer("not-a-token"))
-                expectProblem(wrong, .unauthorized, "UNAUTHORIZED")
+                let wrongVaultToken = try await client.send(route.method, path, inside, headers: [.vaultTokenForTests: "not-a-token"])
+                if vault {
+                    expectVaultError(none, .forbidden)
+                    expectVaultError(wrong, .forbidden)
+                    expectVaultError(wrongVaultToken, .forbidden)
+                } else {
+                    expectProblem(none, .unauthorized, "UNAUTHORIZED")
+                    #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(name)")
+                    expectProblem(wrong, .unauthorized, "UNAUTHORIZED")
+                }
+                if route.access == .authenticated {
+                    // Any client's credential: the other client is allowed.
+                    let other = try await client.send(route.method, path, inside, headers: [.vaultTokenForTests: Self.otherToken])
+                    #expect(other.status != .forbidden && other.status != .unauthorized, "\(name): \(other.status)")
+                    continue
+                }
                 // Outside: another label for keyed routes, another client for the others.
                 let outside =
                     switch route.access {
@@ -99,11 +121,17 @@ struct AuthorizationTests {
                         try await client.send(route.method, path, inside, headers: Self.bearer(Self.otherToken))
                     }
                 #expect(outside.status == .forbidden, "\(name): \(outside.status)")
-                #expect(outside.body.string("error") == "FORBIDDEN", "\(name)")
+                if vault {
+                    expectVaultError(outside, .forbidden)
+                } else {
+                    #expect(outside.body.string("error") == "FORBIDDEN", "\(name)")
+                }
                 let other = try await client.send(route.method, path, inside, headers: Self.bearer(Self.otherToken))
                 #expect(other.status == .forbidden, "\(name): another client's operation")
+                // Vault's clients send X-Vault-Token.
                 let allowed = try await client.execute(
-                    uri: path, method: route.method, headers: Self.bearer(Self.insideToken),
+                    uri: path, method: route.method,
+                    headers: vault ? [.vaultTokenForTests: Self.insideToken] : Self.bearer(Self.insideToken),
                     body: inside.map { try JSONSerialization.data(withJSONObject: $0) }.map { ByteBuffer(data: $0) })
                 #expect(allowed.status != .unauthorized && allowed.status != .forbidden, "\(name): \(allowed.status)")
             }
@@ -225,4 +253,8 @@ struct AuthorizationTests {
         #expect(!ConstantTime.equal([1, 2, 3], [1, 2, 4]))
         #expect(!ConstantTime.equal([1, 2], [1, 2, 3]))
     }
+}
+
+extension HTTPField.Name {
+    static let vaultTokenForTests = HTTPField.Name("X-Vault-Token")!
 }

@@ -40,7 +40,7 @@ struct NamespaceTests {
         try await withTestApp { client, _ in
             let name = Transit.name("ns")
             try await Transit.create(client, name)
-            let sealed = try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": Transit.b64("secret")])
+            let sealed = try await Transit.send(client, .post, "encrypt/\(name)", ["plaintext": Transit.b64("secret")])
             let ciphertext = try #require(sealed.body.string("ciphertext"))
             // The version's own object label, and the metadata object's.
             for label in ["ssm-v1/\(name)/1", "ssm-v1/\(name)", "ssm-v1/\(name)/2"] {
@@ -56,8 +56,8 @@ struct NamespaceTests {
             let labels = (all.body["keys_by_label"] as? [String: Any])?.keys.map { $0 } ?? []
             #expect(!labels.contains { $0.hasPrefix("ssm-v1/") || $0.hasPrefix("ssm-internal/") })
             // Still one version, still decrypting.
-            #expect(try await client.send(.get, "/v1/keys/\(name)").body.int("latest_version") == 1)
-            let opened = try await client.send(.post, "/v1/decrypt/\(name)", ["ciphertext": ciphertext])
+            #expect(try await Transit.send(client, .get, "keys/\(name)").body.int("latest_version") == 1)
+            let opened = try await Transit.send(client, .post, "decrypt/\(name)", ["ciphertext": ciphertext])
             #expect(opened.body.string("plaintext") == Transit.b64("secret"))
         }
     }
@@ -71,19 +71,18 @@ struct NamespaceTests {
         }
     }
 
-    @Test("/v1 does not reach an SSM key of the same name")
+    @Test("Transit routes do not reach an SSM key of the same name")
     func transitRoutesCannotReachSSMKeys() async throws {
         try await withTestApp { client, _ in
             let label = Transit.name("legacy")
             let stored = try await client.send(.post, "/store-key", ["key_label": label, "id": 1, "key_value": Self.aes256, "key_type": "AES"])
             #expect(stored.status == .created)
-            expectProblem(try await client.send(.get, "/v1/keys/\(label)"), .notFound, "KEY_NOT_FOUND")
-            expectProblem(try await client.send(.post, "/v1/encrypt/\(label)", ["plaintext": Transit.b64("x")]), .notFound, "KEY_NOT_FOUND")
-            expectProblem(try await client.send(.post, "/v1/keys/\(label)/rotate"), .notFound, "KEY_NOT_FOUND")
-            expectProblem(try await client.send(.put, "/v1/keys/\(label)/config", ["deletion_allowed": true]), .notFound, "KEY_NOT_FOUND")
-            let deleted = try await client.execute(uri: "/v1/keys/\(label)", method: .delete) { $0.status }
-            #expect(deleted == .notFound)
-            #expect((try await client.send(.get, "/v1/keys").body["keys"] as? [String])?.contains(label) == false)
+            expectVaultError(try await Transit.send(client, .get, "keys/\(label)"), .notFound)
+            expectVaultError(try await Transit.send(client, .post, "decrypt/\(label)", ["ciphertext": "vault:v1:AAAA"]), .notFound)
+            expectVaultError(try await Transit.send(client, .post, "keys/\(label)/rotate"), .notFound)
+            expectVaultError(try await Transit.send(client, .put, "keys/\(label)/config", ["deletion_allowed": true]), .notFound)
+            expectVaultError(try await Transit.send(client, .delete, "keys/\(label)"), .notFound)
+            #expect(!((try await Transit.send(client, .get, "keys").body["keys"] as? [String]) ?? []).contains(label))
             // The SSM key is untouched.
             let key = try await client.send(.post, "/get-key", ["key_label": label, "id": 1])
             #expect(key.status == .ok)

@@ -6,14 +6,14 @@ import SSMServer
 import SoftHSMTestSupport
 import Testing
 
-@Suite("/v1 metadata in the token")
+@Suite("Transit metadata in the token")
 struct TransitDurabilityTests {
     @Test("a stale metadata copy (an interrupted change) is ignored and removed; leftover version objects are replaced")
     func interruptedChanges() async throws {
         let name = Transit.name("dur")
         try await withTestApp { client, _ in
             try await Transit.create(client, name)
-            try await client.send(.post, "/v1/keys/\(name)/rotate")
+            try await Transit.send(client, .post, "keys/\(name)/rotate")
         }
         let token = try SoftHSMToken.shared()
         // What a crash between writing a new revision and destroying the old one leaves, and a
@@ -24,12 +24,12 @@ struct TransitDurabilityTests {
             _ = try session.generateKey(.aes(bits: 256), label: "ssm-v1/\(name)/3", id: 3)
         }
         try await withTestApp { client, _ in
-            let described = try await client.send(.get, "/v1/keys/\(name)")
+            let described = try await Transit.send(client, .get, "keys/\(name)")
             #expect(described.body.int("latest_version") == 2)
-            let rotated = try await client.send(.post, "/v1/keys/\(name)/rotate")
+            let rotated = try await Transit.send(client, .post, "keys/\(name)/rotate")
             #expect(rotated.body.int("latest_version") == 3)
-            let sealed = try await client.send(.post, "/v1/encrypt/\(name)", ["plaintext": Transit.b64("x")])
-            #expect(sealed.body.string("ciphertext")?.hasPrefix("ssm:v3:") == true)
+            let sealed = try await Transit.send(client, .post, "encrypt/\(name)", ["plaintext": Transit.b64("x")])
+            #expect(sealed.body.string("ciphertext")?.hasPrefix("vault:v3:") == true)
         }
         let (metadataObjects, version3Keys) = try token.withLoggedInSession { session in
             (try session.findDataObjects(application: "ssm-v1", label: "ssm-v1/\(name)").count,

@@ -2,6 +2,8 @@
 public enum KeyPairType: Sendable, Hashable, CustomStringConvertible {
     /// ECDSA on NIST P-256 (`CKM_EC_KEY_PAIR_GEN`, `CKA_EC_PARAMS` = the prime256v1 OID).
     case ecP256
+    /// ECDSA on NIST P-384 (`CKA_EC_PARAMS` = the secp384r1 OID).
+    case ecP384
     /// RSA with a 2048-, 3072- or 4096-bit modulus and public exponent 65537
     /// (`CKM_RSA_PKCS_KEY_PAIR_GEN`).
     case rsa(bits: Int)
@@ -10,6 +12,7 @@ public enum KeyPairType: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .ecP256: "EC-P256"
+        case .ecP384: "EC-P384"
         case .rsa(let bits): "RSA-\(bits)"
         }
     }
@@ -23,6 +26,8 @@ public enum KeyPairType: Sendable, Hashable, CustomStringConvertible {
 
     /// The DER encoding of the prime256v1 (secp256r1) object identifier, 1.2.840.10045.3.1.7.
     public static let prime256v1OID: [UInt8] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]
+    /// The DER encoding of the secp384r1 object identifier, 1.3.132.0.34.
+    public static let secp384r1OID: [UInt8] = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22]
 }
 
 /// The two halves of a generated key pair.

@@ -11,10 +11,11 @@ extension Session {
         var privateTemplate = AttributeTemplate()
         let mechanismType: CK_MECHANISM_TYPE
         switch type {
-        case .ecP256:
+        case .ecP256, .ecP384:
             mechanismType = CK_MECHANISM_TYPE(CKM_EC_KEY_PAIR_GEN)
             publicTemplate.append(CKA_KEY_TYPE, .ulong(UInt(CKK_EC)))
-            publicTemplate.append(CKA_EC_PARAMS, .bytes(KeyPairType.prime256v1OID))
+            publicTemplate.append(
+                CKA_EC_PARAMS, .bytes(type == .ecP256 ? KeyPairType.prime256v1OID : KeyPairType.secp384r1OID))
             privateTemplate.append(CKA_KEY_TYPE, .ulong(UInt(CKK_EC)))
         case .rsa(let bits):
             mechanismType = CK_MECHANISM_TYPE(CKM_RSA_PKCS_KEY_PAIR_GEN)

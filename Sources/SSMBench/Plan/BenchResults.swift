@@ -22,7 +22,7 @@ public struct BenchResults: Sendable, Codable {
     public var memory: MemoryResult?
     /// The targets, as ratios of this run's own figures.
     public var targets: [TargetResult] = []
-    /// `/v1/encrypt` batches against the raw AES-GCM ceiling (absent in older results).
+    /// `/v1/transit/encrypt` batches against the raw AES-GCM ceiling (absent in older results).
     public var batch: [BatchResult]?
 }
 

@@ -83,7 +83,7 @@ enum MarkdownReport {
         }
         if let batches = results.batch, !batches.isEmpty {
             lines += [
-                "", "## `/v1/encrypt` batches", "",
+                "", "## `/v1/transit/encrypt` batches", "",
                 "`batch_input` of AES-256-GCM items against the raw in-process `CKM_AES_GCM` ceiling (one session per batch).", "",
                 "| items per request | payload | c | items/s | raw ops/s | ratio | errors |", "|---|---|---|---|---|---|---|",
             ]

@@ -97,7 +97,7 @@ enum Targets {
         }
 
         // 6. /v1 batches against the raw ceiling (issue 7), in items per second.
-        let name = "/v1/encrypt batch items/s vs raw AES-GCM ceiling"
+        let name = "/v1/transit/encrypt batch items/s vs raw AES-GCM ceiling"
         if let batch = results.batch?.max(by: { $0.ratio < $1.ratio }) {
             targets.append(
                 TargetResult(

@@ -6,7 +6,10 @@ import _CryptoExtras
 enum PublicKeyPEM {
     static func pem(_ value: PublicKeyValue) throws -> String {
         switch value {
-        case .ec(let point, _):
+        case .ec(let point, let parameters):
+            if parameters == KeyPairType.secp384r1OID {
+                return try P384.Signing.PublicKey(x963Representation: point).pemRepresentation
+            }
             return try P256.Signing.PublicKey(x963Representation: point).pemRepresentation
         case .rsa(let modulus, let exponent):
             return try _RSA.Signing.PublicKey(n: modulus, e: exponent).pemRepresentation

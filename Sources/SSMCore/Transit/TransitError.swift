@@ -1,4 +1,4 @@
-/// What can go wrong in a `/v1` operation, independent of HTTP (the HTTP layer maps each
+/// What can go wrong in a Transit operation, independent of HTTP (the HTTP layer maps each
 /// case to a status and a problem-details code).
 public enum TransitError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No key of this name.
@@ -15,7 +15,7 @@ public enum TransitError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidName(String)
     /// The key's type cannot do this.
     case unsupportedOperation(type: TransitKeyType, operation: TransitOperation)
-    /// A ciphertext, signature or HMAC string that is not `ssm:v<N>:<base64>` or is too short.
+    /// A ciphertext, signature or HMAC string that is not `vault:v<N>:<base64>` or is too short.
     case invalidCiphertext(String)
     /// The data does not decrypt under this key (GCM tag mismatch, wrong associated data).
     case decryptionFailed
@@ -49,12 +49,12 @@ public enum TransitError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Fixed limits of the `/v1` operations.
+/// Fixed limits of the Transit operations.
 public enum TransitLimits {
     /// Largest plaintext of one encryption (after base64 decoding): 64 KiB. (AWS KMS allows
     /// 4 KiB; encrypt larger data with a data key.)
     public static let maxPlaintextBytes = 64 * 1024
-    /// Largest `/v1/random` request, in bytes.
+    /// Largest `random` request, in bytes.
     public static let maxRandomBytes = 4096
     /// Largest signing or HMAC input, in bytes.
     public static let maxInputBytes = 1 << 20

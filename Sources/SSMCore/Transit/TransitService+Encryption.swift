@@ -20,7 +20,7 @@ extension TransitService {
 
     /// One ciphertext to decrypt or rewrap.
     public struct DecryptItem: Sendable {
-        /// `ssm:v<N>:<base64>`.
+        /// `vault:v<N>:<base64>`.
         public var ciphertext: String
         /// The associated data given at encryption.
         public var associatedData: [UInt8]
@@ -34,7 +34,7 @@ extension TransitService {
 
     /// An encryption's result.
     public struct Encrypted: Sendable, Hashable {
-        /// `ssm:v<N>:<base64(IV ‖ ciphertext ‖ tag)>`.
+        /// `vault:v<N>:<base64(IV ‖ ciphertext ‖ tag)>`.
         public var ciphertext: String
         /// The version that encrypted.
         public var version: Int

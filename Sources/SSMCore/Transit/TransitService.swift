@@ -2,8 +2,8 @@ import Logging
 import PKCS11
 import Synchronization
 
-/// The `/v1` Transit keys (named keys with versions, in the manner of Vault's Transit engine) over the HSM's
-/// session pool.
+/// The Transit keys (named keys with versions, in the manner of Vault's Transit engine) over
+/// the HSM's session pool. The wire format (Vault's) is the HTTP adapter's; this is the core.
 ///
 /// - Each version of a key is its own non-extractable token object (a secret key, or a key
 ///   pair) labelled `ssm-v1/<name>/<version>` with the version as `CKA_ID`.
@@ -13,6 +13,8 @@ import Synchronization
 ///   once, and entries expire after `cacheTTL` so that changes made by another process on the
 ///   same token are seen within that time. A handle the HSM reports invalid drops the entry
 ///   and the operation is retried once.
+/// - Automatic rotation (``TransitAutoRotation``) makes a new version once a key's period has
+///   passed since its newest version was created, also after a restart.
 /// - Key creation, rotation, configuration and deletion of a name are serialised in this
 ///   process and claimed across every process sharing the token
 ///   (``KeyStore/exclusive(_:identity:_:)``), so a name or a version is never created twice
@@ -29,6 +31,9 @@ public final class TransitService: Sendable {
     let logger: Logger
     /// Most items one batch may carry.
     public let maxBatch: Int
+    /// Set when a key of this process gets an automatic rotation period, so that
+    /// ``TransitAutoRotation`` looks at the keys again at once.
+    let autoRotationChanged = Mutex(false)
 
     /// Creates the service over `store` (the HSM plumbing it shares with the other key
     /// services), logging to `logger` (the store's when nil).
@@ -161,7 +166,7 @@ public final class TransitService: Sendable {
 
     /// Checks that `version` may decrypt or verify: it exists and is not below the minimum.
     static func checkReadable(_ metadata: TransitKeyMetadata, version: Int) throws(TransitError) {
-        guard version >= 1, version <= metadata.latestVersion else {
+        guard version >= metadata.minAvailable, version <= metadata.latestVersion else {
             throw .versionNotFound(name: metadata.name, version: version)
         }
         guard version >= metadata.minDecryptionVersion else {
@@ -169,10 +174,15 @@ public final class TransitService: Sendable {
         }
     }
 
-    /// The version to encrypt or sign with: `requested` (which must be readable) or the newest.
+    /// The version to encrypt, sign or MAC with: `requested` (readable, and not below
+    /// `minEncryptionVersion`) or the newest.
     static func writeVersion(_ metadata: TransitKeyMetadata, requested: Int?) throws(TransitError) -> Int {
         guard let requested, requested != 0 else { return metadata.latestVersion }
         try checkReadable(metadata, version: requested)
+        guard requested >= metadata.minEncryption else {
+            throw .invalidArgument(
+                "version \(requested) of key '\(metadata.name)' is below its minimum encryption version \(metadata.minEncryption)")
+        }
         return requested
     }
 }

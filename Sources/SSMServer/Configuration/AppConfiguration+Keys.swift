@@ -10,7 +10,7 @@ extension AppConfiguration {
         "pool.overflow", "pool.maxOverflow", "pool.checkAfterIdle",
         "keys.cacheTTL",
         "log.level", "log.format",
-        "v1.maxBatch",
+        "v1.maxBatch", "transit.mount", "transit.minAutoRotatePeriod",
         "server.insecure", "server.maxConnections", "server.headerTimeout", "server.requestTimeout",
         "server.maxConnectionsPerAddress", "server.idleTimeout", "server.unixSocket",
         "tls.certificate", "tls.key", "tls.clientCA", "tls.clientCertificate",

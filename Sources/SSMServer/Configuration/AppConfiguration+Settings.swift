@@ -43,6 +43,8 @@ extension AppConfiguration {
             ("log.level", logLevel.rawValue),
             ("log.format", logFormat.rawValue),
             ("v1.maxBatch", "\(v1MaxBatch)"),
+            ("transit.mount", transit.mount),
+            ("transit.minAutoRotatePeriod", DurationParser.format(transit.minAutoRotatePeriod)),
         ] + securitySettings
     }
 

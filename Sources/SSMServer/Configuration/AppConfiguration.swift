@@ -29,8 +29,10 @@ public struct AppConfiguration: Sendable {
     /// Problems that do not stop the daemon (a PIN in a file others can read, `insecure`),
     /// for `ssm serve` to log once logging is set up.
     public var warnings: [String] = []
-    /// Most items of one `/v1` `batch_input` (`v1.maxBatch`).
+    /// Most items of one Transit `batch_input` (`v1.maxBatch`).
     public var v1MaxBatch: Int = 1000
+    /// The Transit mount and automatic rotation (`transit.*`).
+    public var transit = TransitSettings()
 
     /// Creates a configuration in code (tests, `ssm bench`). The defaults here are those of
     /// the configuration keys (``load(path:environment:)`` starts from them).
@@ -87,5 +89,39 @@ extension AppConfiguration {
             configuration.securityWarnings(configPath: path, holdsPIN: reader.fileHoldsPIN(yaml))
             + (try ClientsFile.bareIdentityWarnings(yaml: yaml))
         return configuration
+    }
+}
+
+/// The Vault Transit API's settings.
+public struct TransitSettings: Sendable, Equatable {
+    /// The mount: the Transit routes are `/v1/<mount>/...` (`transit.mount`, default
+    /// `transit`, as in Vault); one or more segments of `A-Z a-z 0-9 _ . -` separated by `/`,
+    /// not starting with `sys` or `auth`.
+    public var mount: String
+    /// The shortest `auto_rotate_period` a key may have (`transit.minAutoRotatePeriod`,
+    /// default 1h, as in Vault).
+    public var minAutoRotatePeriod: Duration
+
+    /// Settings in code.
+    public init(mount: String = "transit", minAutoRotatePeriod: Duration = .seconds(3600)) {
+        self.mount = mount
+        self.minAutoRotatePeriod = minAutoRotatePeriod
+    }
+
+    /// Why `mount` is not a valid mount, or nil.
+    public static func problem(mount: String) -> String? {
+        let segments = mount.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...128).contains(mount.utf8.count), !segments.contains(where: \.isEmpty),
+            segments.allSatisfy({ segment in
+                segment.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                        || byte == 0x5f || byte == 0x2e || byte == 0x2d
+                }
+            })
+        else { return "must be 1 to 128 characters: segments of A-Z a-z 0-9 _ . - separated by /" }
+        guard let first = segments.first, first != "sys", first != "auth" else {
+            return "must not start with sys or auth (Vault's own paths)"
+        }
+        return nil
     }
 }

@@ -37,6 +37,11 @@ extension Reader {
         try read(&configuration.logLevel, "log.level")
         try read(&configuration.logFormat, "log.format")
         try read(&configuration.v1MaxBatch, "v1.maxBatch", range: 1...100_000)
+        read(&configuration.transit.mount, "transit.mount")
+        if let problem = TransitSettings.problem(mount: configuration.transit.mount) {
+            throw ConfigurationError(key: "transit.mount", problem)
+        }
+        try read(&configuration.transit.minAutoRotatePeriod, "transit.minAutoRotatePeriod")
         return configuration
     }
 

@@ -42,6 +42,65 @@ struct JSONWriter {
         buffer.writeInteger(UInt8(ascii: "\""))
     }
 
+    /// `"key":null`.
+    mutating func null(_ key: StaticString) {
+        self.key(key)
+        buffer.writeStaticString("null")
+    }
+
+    /// `"key":{...}`, the nested object's fields written by `body`.
+    mutating func object(_ key: StaticString, _ body: (inout JSONWriter) -> Void) {
+        self.key(key)
+        nested(body)
+    }
+
+    /// `"key":[{...},...]`, one object per element, its fields written by `body`.
+    mutating func array<Element>(_ key: StaticString, _ elements: some Sequence<Element>, _ body: (inout JSONWriter, Element) -> Void) {
+        self.key(key)
+        buffer.writeInteger(UInt8(ascii: "["))
+        var firstElement = true
+        for element in elements {
+            if !firstElement { buffer.writeInteger(UInt8(ascii: ",")) }
+            firstElement = false
+            nested { body(&$0, element) }
+        }
+        buffer.writeInteger(UInt8(ascii: "]"))
+    }
+
+    /// `"key":["value",...]`.
+    mutating func field(_ key: StaticString, strings: [String]) {
+        self.key(key)
+        buffer.writeInteger(UInt8(ascii: "["))
+        for (index, value) in strings.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            writeString(value)
+        }
+        buffer.writeInteger(UInt8(ascii: "]"))
+    }
+
+    /// `"key":<json>`, `json` being already-encoded JSON.
+    mutating func raw(_ key: StaticString, json: some Sequence<UInt8>) {
+        self.key(key)
+        buffer.writeBytes(json)
+    }
+
+    /// `"key":"value"` for a key known only at run time.
+    mutating func field(name: String, _ value: String) {
+        if !first { buffer.writeInteger(UInt8(ascii: ",")) }
+        first = false
+        writeString(name)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        writeString(value)
+    }
+
+    private mutating func nested(_ body: (inout JSONWriter) -> Void) {
+        buffer.writeInteger(UInt8(ascii: "{"))
+        first = true
+        body(&self)
+        buffer.writeInteger(UInt8(ascii: "}"))
+        first = false
+    }
+
     /// Closes the object and returns the buffer.
     consuming func finish() -> ByteBuffer {
         buffer.writeInteger(UInt8(ascii: "}"))

@@ -54,8 +54,13 @@ public struct SSMRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// Whether the client may see the key `label` in a listing (always with no clients).
     func mayList(_ label: String) -> Bool {
+        may(.list, key: label)
+    }
+
+    /// Whether the client may perform `operation` on `label` (always with no clients).
+    func may(_ operation: Operation, key label: String) -> Bool {
         guard enforcing else { return true }
-        return client?.allows(.list, key: label) ?? false
+        return client?.allows(operation, key: label) ?? false
     }
 }
 

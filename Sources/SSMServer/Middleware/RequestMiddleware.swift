@@ -5,7 +5,8 @@ import Logging
 import SSMCore
 
 /// The outermost middleware: gives every request an id, turns every error into problem
-/// details (405 with `Allow` for a known path with the wrong method), logs one line per
+/// details (405 with `Allow` for a known path with the wrong method) — or, under `/v1/`,
+/// into Vault's `{"errors": [...]}` (``VaultResponse/errorResponse(_:)``) —, logs one line per
 /// request (method, path, status, duration, request id; bodies never) and records the
 /// request in ``HTTPMetrics`` under its route pattern.
 struct RequestMiddleware: RouterMiddleware {
@@ -30,7 +31,9 @@ struct RequestMiddleware: RouterMiddleware {
             if problem.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(String(describing: error))"])
             }
-            response = try problem.response(from: request, context: context)
+            response =
+                VaultResponse.isVaultPath(request.uri.path)
+                ? VaultResponse.errorResponse(problem) : try problem.response(from: request, context: context)
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - start

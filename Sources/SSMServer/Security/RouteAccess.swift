@@ -5,6 +5,8 @@ import SSMCore
 public enum RouteAccess: Sendable, Equatable {
     /// No credential needed (`/health-check`, `/ready`, `/login`, `/openapi.yaml`).
     case open
+    /// Any client's credential, no particular operation (Vault's token lookup, `hash`).
+    case authenticated
     /// The operation on no particular key (`/pool/stats`, `/metrics`, listing every key):
     /// allowed when any rule of the client's policy grants it.
     case global(Operation)
@@ -18,7 +20,7 @@ public enum RouteAccess: Sendable, Equatable {
     /// The operation, if any.
     public var operation: Operation? {
         switch self {
-        case .open: nil
+        case .open, .authenticated: nil
         case .global(let operation), .bodyKey(let operation), .pathKey(let operation, _): operation
         }
     }

@@ -14,8 +14,17 @@ public protocol BearerTokenVerifier: Sendable {
     func clientID(forToken token: String) async -> String?
 }
 
+extension HTTPField.Name {
+    /// `X-Vault-Token`, the header Vault's clients send their token in.
+    static let vaultToken: HTTPField.Name = {
+        guard let name = HTTPField.Name("X-Vault-Token") else { preconditionFailure("X-Vault-Token is a valid field name") }
+        return name
+    }()
+}
+
 /// What stands in front of every route's handler (``RouteRegistrar/register(on:gate:)``):
-/// who is calling (bearer token, login JWT or TLS client certificate), whether the route's
+/// who is calling (bearer token — in `Authorization` or Vault's `X-Vault-Token` — login JWT
+/// or TLS client certificate), whether the route's
 /// ``RouteAccess`` allows it, and the per-client rate limit.
 struct SecurityGate: Sendable {
     let clients: ClientRegistry
@@ -54,7 +63,7 @@ struct SecurityGate: Sendable {
             throw Problem.unauthorized(failure ?? "a bearer token or a client certificate is required")
         }
         switch access {
-        case .open:
+        case .open, .authenticated:
             break
         case .bodyKey(let operation):
             // The handler authorizes the body's label (SSMRequestContext.authorizedLabel). A
@@ -79,11 +88,12 @@ struct SecurityGate: Sendable {
 
     /// The client the request's credentials name, or why they name none.
     private func authenticate(_ request: Request, context: SSMRequestContext) async -> (Client?, String?) {
-        if let authorization = request.headers[.authorization] {
+        if request.headers[.vaultToken] == nil, let authorization = request.headers[.authorization] {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
                 return (nil, "the Authorization header must be 'Bearer <token>'")
             }
-            let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
+        if let token = Self.presentedToken(request) {
             if token.split(separator: ".", omittingEmptySubsequences: false).count == 3, let jwt {
                 if let id = await jwt.clientID(forToken: token), let client = clients.client(id: id) {
                     return (client, nil)
@@ -98,6 +108,15 @@ struct SecurityGate: Sendable {
             return (nil, "the client certificate names no configured client")
         }
         return (nil, nil)
+    }
+
+    /// The token of the request: `X-Vault-Token` (Vault's clients) or `Authorization: Bearer`.
+    static func presentedToken(_ request: Request) -> String? {
+        if let token = request.headers[.vaultToken] { return token.trimmingCharacters(in: .whitespaces) }
+        guard let authorization = request.headers[.authorization], authorization.count > 7,
+            authorization.prefix(7).lowercased() == "bearer "
+        else { return nil }
+        return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
     /// The subject CN and the SANs (DNS names, e-mail addresses, URIs) of the connection's

@@ -1,101 +1,98 @@
+import Foundation
 import SSMCore
 
-/// A key's description (`GET /v1/keys/{name}` and the key management routes).
+/// A key as `GET /v1/<mount>/keys/:name` shows it (Vault's fields; never key material).
+/// `keys` maps each available version to its creation time in Unix seconds, or for
+/// asymmetric keys to `{creation_time, name, public_key}`.
 struct TransitKeyResponse: Encodable {
-    struct Version: Encodable {
-        var version: Int
-        var created: String
-        var publicKey: String?
+    enum Version: Encodable {
+        case created(Int)
+        case publicKey(creationTime: String, name: String, publicKey: String)
 
         enum CodingKeys: String, CodingKey {
-            case version, created
+            case creationTime = "creation_time"
+            case name
             case publicKey = "public_key"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .created(let seconds):
+                var container = encoder.singleValueContainer()
+                try container.encode(seconds)
+            case .publicKey(let creationTime, let name, let publicKey):
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(creationTime, forKey: .creationTime)
+                try container.encode(name, forKey: .name)
+                try container.encode(publicKey, forKey: .publicKey)
+            }
         }
     }
 
     var name: String
     var type: String
+    var keys: [String: Version]
     var latestVersion: Int
     var minDecryptionVersion: Int
+    var minEncryptionVersion: Int
+    var minAvailableVersion: Int
     var deletionAllowed: Bool
-    var created: String
+    var autoRotatePeriod: Int
     var supportsEncryption: Bool
+    var supportsDecryption: Bool
     var supportsSigning: Bool
-    var supportsHMAC: Bool
-    var versions: [Version]
+    var supportsDerivation = false
+    var derived = false
+    var convergentEncryption = false
+    var exportable = false
+    var allowPlaintextBackup = false
+    var importedKey = false
 
     enum CodingKeys: String, CodingKey {
-        case name, type, created, versions
+        case name, type, keys, derived, exportable
         case latestVersion = "latest_version"
         case minDecryptionVersion = "min_decryption_version"
+        case minEncryptionVersion = "min_encryption_version"
+        case minAvailableVersion = "min_available_version"
         case deletionAllowed = "deletion_allowed"
+        case autoRotatePeriod = "auto_rotate_period"
         case supportsEncryption = "supports_encryption"
+        case supportsDecryption = "supports_decryption"
         case supportsSigning = "supports_signing"
-        case supportsHMAC = "supports_hmac"
+        case supportsDerivation = "supports_derivation"
+        case convergentEncryption = "convergent_encryption"
+        case allowPlaintextBackup = "allow_plaintext_backup"
+        case importedKey = "imported_key"
     }
 
     init(_ key: TransitKeyDescription) {
         name = key.name
-        type = key.type.rawValue
+        type = VaultFields.typeName(key.type)
         latestVersion = key.latestVersion
         minDecryptionVersion = key.minDecryptionVersion
+        minEncryptionVersion = key.minEncryptionVersion
+        // Vault reports 0 until a trim.
+        minAvailableVersion = key.minAvailableVersion > 1 ? key.minAvailableVersion : 0
         deletionAllowed = key.deletionAllowed
-        created = key.created
+        autoRotatePeriod = key.autoRotatePeriod
         supportsEncryption = key.type.supportsEncryption
+        supportsDecryption = key.type.supportsEncryption
         supportsSigning = key.type.supportsSigning
-        supportsHMAC = key.type.supportsHMAC
-        versions = key.versions.map { Version(version: $0.version, created: $0.created, publicKey: $0.publicKeyPEM) }
-    }
-}
-
-/// `GET /v1/keys`.
-struct TransitKeyListResponse: Encodable {
-    var keys: [String]
-}
-
-/// One result of a `/v1` operation: the fields of a success, or `error` and `code`.
-struct TransitResult: Encodable {
-    var ciphertext: String?
-    var plaintext: String?
-    var signature: String?
-    var hmac: String?
-    var valid: Bool?
-    var keyVersion: Int?
-    var error: String?
-    var code: String?
-
-    enum CodingKeys: String, CodingKey {
-        case ciphertext, plaintext, signature, hmac, valid, error, code
-        case keyVersion = "key_version"
-    }
-}
-
-/// The answer to a `batch_input`.
-struct TransitBatchResponse: Encodable {
-    var batchResults: [TransitResult]
-
-    enum CodingKeys: String, CodingKey {
-        case batchResults = "batch_results"
-    }
-}
-
-/// `/v1/datakey/{plaintext|wrapped}/{name}`.
-struct TransitDataKeyResponse: Encodable {
-    var plaintext: String?
-    var ciphertext: String
-    var keyVersion: Int
-
-    enum CodingKeys: String, CodingKey {
-        case plaintext, ciphertext
-        case keyVersion = "key_version"
-    }
-}
-
-/// `/v1/random/{bytes}`.
-struct TransitRandomResponse: Encodable {
-    var randomBytes: String
-
-    enum CodingKeys: String, CodingKey {
-        case randomBytes = "random_bytes"
+        let curve: String =
+            switch key.type {
+            case .ecdsaP256: "P-256"
+            case .ecdsaP384: "P-384"
+            default: VaultFields.typeName(key.type)
+            }
+        var keys: [String: Version] = [:]
+        for version in key.versions {
+            let seconds = Int(version.createdDate?.timeIntervalSince1970 ?? 0)
+            if let pem = version.publicKeyPEM {
+                keys[String(version.version)] = .publicKey(creationTime: version.created, name: curve, publicKey: pem + "\n")
+            } else {
+                keys[String(version.version)] = .created(seconds)
+            }
+        }
+        self.keys = keys
     }
 }

@@ -1,58 +1,88 @@
+import HTTPTypes
 import Hummingbird
 import SSMCore
 
-/// `/v1/sign`, `/v1/verify` (signatures, or HMACs when items carry `hmac`), `/v1/hmac`.
+/// `/v1/<mount>/sign`, `verify` (signatures, or HMACs when the items carry `hmac`), `hmac`
+/// (Vault's `path_sign_verify.go`, `path_hmac.go`); the hash may be the last path segment.
 struct TransitSigningController {
     let transit: TransitService
+    let mount: String
     let bodyLimit: Int
 
     func addRoutes(to table: RouteRegistrar) {
-        table.add(.post, ["/v1/sign/{name}"], .pathKey(.sign, parameter: "name")) { request, context in
-            let name = try TransitSupport.name(context)
-            let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
-            let options = try TransitSupport.signatureOptions(body)
-            return try await TransitSupport.respond(
-                body, parse: Self.signItem,
-                run: { try await transit.sign(name: name, items: $0, options: options) },
-                present: { TransitResult(signature: $0.signature, keyVersion: $0.version) })
-        }
-        table.add(.post, ["/v1/hmac/{name}"], .pathKey(.hmac, parameter: "name")) { request, context in
-            let name = try TransitSupport.name(context)
-            let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
-            let hash = try TransitSupport.hash(body.algorithm ?? body.hashAlgorithm)
-            return try await TransitSupport.respond(
-                body, parse: Self.signItem,
-                run: { try await transit.hmac(name: name, items: $0, hash: hash) },
-                present: { TransitResult(hmac: $0.hmac, keyVersion: $0.version) })
-        }
-        table.add(.post, ["/v1/verify/{name}"], .pathKey(.verify, parameter: "name")) { request, context in
-            let name = try TransitSupport.name(context)
-            let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
-            let items = body.batchInput ?? [body.item]
-            // Every option is checked, whichever kind of verification it is.
-            let options = try TransitSupport.signatureOptions(body)
-            let hmacHash = try TransitSupport.hash(body.algorithm)
-            // HMAC verification when the items carry `hmac` (Vault's convention).
-            if items.contains(where: { $0.hmac != nil }) {
-                let hash = body.algorithm == nil ? options.hash : hmacHash
-                return try await TransitSupport.respond(
-                    body, parse: { (item) throws(TransitError) in try Self.verifyItem(item, field: "hmac", item.hmac) },
-                    run: { try await transit.verifyHMAC(name: name, items: $0, hash: hash) },
-                    present: { TransitResult(valid: $0) })
+        let base = "/v1/\(mount)"
+        for method in [HTTPRequest.Method.post, .put] {
+            table.add(method, ["\(base)/sign/{name}", "\(base)/sign/{name}/{hash}"], .pathKey(.sign, parameter: "name")) {
+                request, context in
+                let name = try TransitKeysController.name(context)
+                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let options = try Self.options(body, context)
+                return try await TransitBatch.respond(
+                    body, context: context, parse: Self.signItem,
+                    run: { try await transit.sign(name: name, items: $0, options: options) },
+                    present: { signature, writer in
+                        writer.field("key_version", signature.version)
+                        writer.field("signature", signature.signature)
+                    })
             }
-            return try await TransitSupport.respond(
-                body, parse: { (item) throws(TransitError) in try Self.verifyItem(item, field: "signature", item.signature) },
-                run: { try await transit.verify(name: name, items: $0, options: options) },
-                present: { TransitResult(valid: $0) })
+            table.add(method, ["\(base)/hmac/{name}", "\(base)/hmac/{name}/{hash}"], .pathKey(.hmac, parameter: "name")) {
+                request, context in
+                let name = try TransitKeysController.name(context)
+                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let hash = try TransitService.digestAlgorithm(
+                    named: context.parameters.get("hash") ?? body.algorithm ?? body.hashAlgorithm, field: "algorithm")
+                return try await TransitBatch.respond(
+                    body, context: context, parse: Self.signItem,
+                    run: { try await transit.hmac(name: name, items: $0, hash: hash) },
+                    present: { mac, writer in
+                        writer.field("hmac", mac.hmac)
+                        writer.field("key_version", mac.version)
+                    })
+            }
+            table.add(method, ["\(base)/verify/{name}", "\(base)/verify/{name}/{hash}"], .pathKey(.verify, parameter: "name")) {
+                request, context in
+                let name = try TransitKeysController.name(context)
+                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let options = try Self.options(body, context)
+                // HMAC verification when the items carry `hmac` (all of them, as Vault requires).
+                let items = body.items
+                if items.contains(where: { $0.hmac != nil }) {
+                    guard items.allSatisfy({ $0.signature == nil }) else {
+                        throw TransitError.invalidArgument("give either 'signature' or 'hmac' in every item, not both")
+                    }
+                    let hash =
+                        body.algorithm == nil
+                        ? options.hash : try TransitService.digestAlgorithm(named: body.algorithm, field: "algorithm")
+                    return try await TransitBatch.respond(
+                        body, context: context,
+                        parse: { (item) throws(TransitError) in try Self.verifyItem(item, field: "hmac", item.hmac) },
+                        run: { try await transit.verifyHMAC(name: name, items: $0, hash: hash) },
+                        present: { valid, writer in writer.field("valid", valid) })
+                }
+                return try await TransitBatch.respond(
+                    body, context: context,
+                    parse: { (item) throws(TransitError) in try Self.verifyItem(item, field: "signature", item.signature) },
+                    run: { try await transit.verify(name: name, items: $0, options: options) },
+                    present: { valid, writer in writer.field("valid", valid) })
+            }
         }
     }
 
+    /// The signature options of a request; the path's hash wins over the body's.
+    private static func options(_ body: TransitRequest, _ context: SSMRequestContext) throws(TransitError) -> TransitService.SignatureOptions {
+        try TransitService.SignatureOptions(
+            hashAlgorithm: context.parameters.get("hash") ?? body.hashAlgorithm, prehashed: body.prehashed ?? false,
+            signatureAlgorithm: body.signatureAlgorithm, marshalingAlgorithm: body.marshalingAlgorithm,
+            saltLength: body.saltLength)
+    }
+
     private static func signItem(_ item: TransitItem) throws(TransitError) -> TransitService.SignItem {
-        TransitService.SignItem(input: try TransitSupport.base64(item.input, field: "input"), version: try TransitSupport.version(item.keyVersion))
+        TransitService.SignItem(
+            input: try VaultFields.base64(item.input, field: "input", optional: true), version: try VaultFields.version(item.keyVersion))
     }
 
     private static func verifyItem(_ item: TransitItem, field: String, _ value: String?) throws(TransitError) -> TransitService.VerifyItem {
         guard let value else { throw .invalidArgument("missing field '\(field)'") }
-        return TransitService.VerifyItem(input: try TransitSupport.base64(item.input, field: "input"), signature: value)
+        return TransitService.VerifyItem(input: try VaultFields.base64(item.input, field: "input", optional: true), signature: value)
     }
 }
