@@ -91,7 +91,7 @@ defaults
 frontend ssm
   bind 127.0.0.1:$lb
   acl changes_keys path_reg ^(/crypto)?/(generate-[a-z0-9]+-key|store-key)\$
-  acl changes_keys path_beg /v1/keys
+  acl changes_keys path_reg ^/v1/.+/keys(/|\$)
   http-request disable-l7-retry if changes_keys !METH_GET
   default_backend replicas
 backend replicas
