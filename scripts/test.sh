@@ -3,7 +3,8 @@
 # tests (each against a SoftHSM token it creates in a temporary directory), then the
 # end-to-end script that drives the built daemon with curl, the README's "Securing ssm" section
 # run as written (TLS, tokens, login, mTLS, Unix socket, audit log), the API conformance script
-# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked), and
+# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked), the
+# Kubernetes KMS v2 plugin driven over its socket by a grpcio client, and
 # the checks of the operations artefacts (systemd unit, install script, Dockerfile, Kubernetes
 # manifests).
 #
@@ -28,4 +29,5 @@ scripts/upgrade-test.sh "$(swift build --show-bin-path)/ssm"    # a token made b
 FLOOD_NAMES=12000 FLOOD_PEERS=3000 FLOOD_BOUND_MIB=4 scripts/flood-test.sh "$(swift build --show-bin-path)/ssm"
 scripts/security-test.sh "$(swift build --show-bin-path)/ssm"   # the README's "Securing ssm", command by command
 scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
+scripts/kms-test.sh "$(swift build --show-bin-path)/ssm"     # the Kubernetes KMS v2 plugin, from a Python gRPC client
 scripts/check-ops.sh "$(swift build --show-bin-path)/ssm"

@@ -20,10 +20,13 @@ import ServiceLifecycle
 ///     listener is bound and the HSM's login holds; run the result with
 ///     ``makeServiceGroup(application:notifier:logger:gracefulShutdownSignals:maximumGracefulShutdownDuration:)``
 ///     for `STOPPING=1` and the watchdog.
+///   - additionalServices: the services of protocols served beside HTTP (the KMS plugin), made
+///     from the same HSM, Transit keys and audit log; they start after the HSM and the audit
+///     log and stop before them. An error stops start-up.
 public func buildApplication(
     _ configuration: AppConfiguration, logger: Logger,
     reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil,
-    notifier: SystemdNotifier? = nil
+    notifier: SystemdNotifier? = nil, additionalServices: AdditionalServices? = nil
 ) async throws -> some ApplicationProtocol {
     let security = configuration.security
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
@@ -37,13 +40,21 @@ public func buildApplication(
     let jwt =
         security.clients.clients.contains { $0.passwordHash != nil }
         ? try await JWTService(keys: InternalKeys(store: keys.store), settings: security.login, logger: logger) : nil
+    // One TransitService for the routes and the other protocols: one cache, so that a rotation
+    // through either shows at once in the other (and one by another process within keys.cacheTTL).
+    let transit = TransitService(
+        store: keys.store, maxBatch: configuration.v1MaxBatch, cacheTTL: configuration.hsm.keyCacheTTL)
     let router = buildRouter(
         hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, v1MaxBatch: configuration.v1MaxBatch,
-        security: security, audit: audit, jwt: jwt)
+        security: security, audit: audit, jwt: jwt, transit: transit)
     var services: [any Service] = [HSMService(hsm: hsm)]
     if let audit {
         metrics.observe(audit)
         services.append(AuditService(log: audit, logger: logger))
+    }
+    if let additionalServices {
+        services += try await additionalServices(
+            ApplicationParts(configuration: configuration, hsm: hsm, transit: transit, audit: audit, logger: logger))
     }
     if let reload {
         services.append(
@@ -115,15 +126,16 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
 ///   - security: clients and policies, rate limit.
 ///   - audit: where every request is recorded, if anywhere.
 ///   - jwt: issues the JWTs of `POST /login` and checks them (nil: `/login` answers 401).
+///   - transit: the Transit keys of `/v1` (nil: a service of its own over `keys.store`).
 public func buildRouter(
     hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics = ServerMetrics(), v1MaxBatch: Int = 1000,
     security: SecurityConfiguration = SecurityConfiguration(), audit: AuditLog? = nil,
-    jwt: JWTService? = nil
+    jwt: JWTService? = nil, transit: TransitService? = nil
 ) -> Router<SSMRequestContext> {
     let routes = RouteRegistrar()
     addRoutes(
         to: routes, hsm: hsm, keys: keys, bodyLimit: bodyLimit, metrics: metrics, v1MaxBatch: v1MaxBatch,
-        clients: security.clients, jwt: jwt, audit: audit)
+        clients: security.clients, jwt: jwt, audit: audit, transit: transit)
     let router = Router(context: SSMRequestContext.self)
     if let audit { router.add(middleware: AuditMiddleware(log: audit)) }
     router.add(
@@ -139,14 +151,15 @@ public func buildRouter(
 /// enumerate them).
 func addRoutes(
     to routes: RouteRegistrar, hsm: HSM, keys: KeyService, bodyLimit: Int, metrics: ServerMetrics,
-    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil, audit: AuditLog? = nil
+    v1MaxBatch: Int = 1000, clients: ClientRegistry = ClientRegistry(), jwt: JWTService? = nil, audit: AuditLog? = nil,
+    transit: TransitService? = nil
 ) {
     SystemController(hsm: hsm, audit: audit).addRoutes(to: routes)
     ObservabilityController(hsm: hsm, metrics: metrics).addRoutes(to: routes)
     CryptoController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     KeyController(keys: keys, bodyLimit: bodyLimit).addRoutes(to: routes)
     LoginController(clients: clients, jwt: jwt, bodyLimit: bodyLimit).addRoutes(to: routes)
-    let transit = TransitService(store: keys.store, maxBatch: v1MaxBatch)
+    let transit = transit ?? TransitService(store: keys.store, maxBatch: v1MaxBatch)
     TransitKeysController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
     TransitCryptoController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)
     TransitSigningController(transit: transit, bodyLimit: bodyLimit).addRoutes(to: routes)

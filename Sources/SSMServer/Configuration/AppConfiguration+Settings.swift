@@ -44,6 +44,9 @@ extension AppConfiguration {
             ("log.level", logLevel.rawValue),
             ("log.format", logFormat.rawValue),
             ("v1.maxBatch", "\(v1MaxBatch)"),
+            ("kms.socket", kms?.socket ?? "(none)"),
+            ("kms.key", kms?.key ?? KMSSettings.defaultKey),
+            ("kms.socketGroup", kms?.socketGroup ?? "(none)"),
         ] + securitySettings
     }
 

@@ -31,6 +31,8 @@ public struct AppConfiguration: Sendable {
     public var warnings: [String] = []
     /// Most items of one `/v1` `batch_input` (`v1.maxBatch`).
     public var v1MaxBatch: Int = 1000
+    /// The Kubernetes KMS v2 plugin (`kms.*`), when `kms.socket` is set.
+    public var kms: KMSSettings?
 
     /// Creates a configuration in code (tests, `ssm bench`). The defaults here are those of
     /// the configuration keys (``load(path:environment:)`` starts from them).

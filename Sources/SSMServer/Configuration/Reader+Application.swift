@@ -35,6 +35,7 @@ extension Reader {
         try read(&configuration.logLevel, "log.level")
         try read(&configuration.logFormat, "log.format")
         try read(&configuration.v1MaxBatch, "v1.maxBatch", range: 1...100_000)
+        configuration.kms = try kms()
         return configuration
     }
 

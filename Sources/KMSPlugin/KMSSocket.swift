@@ -1,0 +1,100 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The plugin's socket file: checked before the daemon starts, given its mode and group once
+/// bound, removed when the plugin stops.
+struct KMSSocket: Sendable {
+    let path: String
+    let group: KMSPluginConfiguration.SocketGroup?
+    let mode: Int
+
+    init(_ configuration: KMSPluginConfiguration) {
+        path = configuration.socketPath
+        group = configuration.socketGroup
+        mode = configuration.socketMode
+    }
+
+    /// Refuses a path ssm cannot serve: a directory that does not exist or cannot be written,
+    /// a file there that is not a socket, a socket another process still serves, or a group
+    /// the socket cannot be given. A stale socket (nobody accepts on it) is left for the
+    /// listener, which replaces it.
+    func check() async throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw KMSPluginError("kms.socket: the directory '\(directory)' does not exist")
+        }
+        if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType {
+            guard type == .typeSocket else {
+                throw KMSPluginError("kms.socket: '\(path)' exists and is not a socket; remove it or choose another path")
+            }
+            if await isServed() {
+                throw KMSPluginError("kms.socket: another process serves '\(path)' (a second ssm?); stop it or choose another path")
+            }
+        }
+        // A file of our own where the socket will be, given the socket's group: proves the
+        // directory is writable and the group exists and may be given (ssm's user is in it, or
+        // root) before anything starts.
+        let probe = "\(directory)/.ssm-kms-\(ProcessInfo.processInfo.processIdentifier)"
+        guard FileManager.default.createFile(atPath: probe, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw KMSPluginError("kms.socket: cannot create files in '\(directory)'")
+        }
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        try applyOwnership(to: probe)
+    }
+
+    /// Whether a process accepts connections on the socket now.
+    func isServed() async -> Bool {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(1))
+                .connect(unixDomainSocketPath: path).get()
+            try? await channel.close()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Gives the bound socket its mode (0600, or 0660 with a group) and group.
+    func applyOwnership() throws {
+        try applyOwnership(to: path)
+    }
+
+    private func applyOwnership(to file: String) throws {
+        var attributes: [FileAttributeKey: Any] = [.posixPermissions: mode]
+        switch group {
+        case .name(let name)?: attributes[.groupOwnerAccountName] = name
+        case .id(let id)?: attributes[.groupOwnerAccountID] = NSNumber(value: id)
+        case nil: break
+        }
+        do {
+            try FileManager.default.setAttributes(attributes, ofItemAtPath: file)
+        } catch {
+            let group = self.group.map { "group \($0) and " } ?? ""
+            throw KMSPluginError("kms.socketGroup: cannot give '\(file)' \(group)mode \(String(mode, radix: 8)) (\(Self.reason(error)))")
+        }
+    }
+
+    /// Removes the socket file if it is still a socket (at stop: a client then finds no file
+    /// rather than a socket nobody serves).
+    func remove() {
+        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeSocket else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" }
+        return underlying ?? (error as NSError).localizedDescription
+    }
+}
+
+extension KMSPluginConfiguration.SocketGroup: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .name(let name): "'\(name)'"
+        case .id(let id): "\(id)"
+        }
+    }
+}
