@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2Posix
 import Logging
 import SSMCore
 import ServiceLifecycle
+import Synchronization
 
 /// The Kubernetes KMS v2 plugin as a service of the daemon's `ServiceGroup`: gRPC
 /// `v2.KeyManagementService` (``KMSService``) on a Unix socket, plaintext HTTP/2 (the socket's
@@ -26,7 +27,7 @@ public struct KMSServer: Service {
         _ configuration: KMSPluginConfiguration, transit: TransitService, hsm: HSM, audit: (any KMSAuditSink)?,
         logger: Logger
     ) async throws -> KMSServer {
-        let socket = KMSSocket(configuration)
+        let socket = try KMSSocket(configuration)
         try await socket.check()
         let key = try await transit.ensure(name: configuration.keyName, type: .aes256GCM)
         guard key.type == .aes256GCM else {

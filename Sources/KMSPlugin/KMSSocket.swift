@@ -7,12 +7,46 @@ import NIOPosix
 struct KMSSocket: Sendable {
     let path: String
     let group: KMSPluginConfiguration.SocketGroup?
+    /// The group's id (a name looked up once, at start).
+    let groupID: UInt32?
     let mode: Int
 
-    init(_ configuration: KMSPluginConfiguration) {
+    /// - Throws: ``KMSPluginError`` when the group name is unknown.
+    init(_ configuration: KMSPluginConfiguration) throws {
         path = configuration.socketPath
         group = configuration.socketGroup
+        groupID = try configuration.socketGroup.map(Self.groupID)
         mode = configuration.socketMode
+    }
+
+    /// A group's id: a number as it is, a name through `getent group` (the system's name
+    /// services: /etc/group, LDAP, ...).
+    static func groupID(_ group: KMSPluginConfiguration.SocketGroup) throws -> UInt32 {
+        switch group {
+        case .id(let id):
+            return id
+        case .name(let name):
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["getent", "group", name]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            do {
+                try process.run()
+            } catch {
+                throw KMSPluginError("kms.socketGroup: cannot look up group '\(name)' (getent: \(error))")
+            }
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let fields = String(decoding: data, as: UTF8.self).split(separator: ":", omittingEmptySubsequences: false)
+            guard process.terminationStatus == 0, fields.count >= 3, fields[0] == name,
+                let id = UInt32(fields[2].trimmingCharacters(in: .whitespacesAndNewlines))
+            else {
+                throw KMSPluginError("kms.socketGroup: no group named '\(name)'")
+            }
+            return id
+        }
     }
 
     /// Refuses a path ssm cannot serve: a directory that does not exist or cannot be written,
@@ -64,11 +98,7 @@ struct KMSSocket: Sendable {
 
     private func applyOwnership(to file: String) throws {
         var attributes: [FileAttributeKey: Any] = [.posixPermissions: mode]
-        switch group {
-        case .name(let name)?: attributes[.groupOwnerAccountName] = name
-        case .id(let id)?: attributes[.groupOwnerAccountID] = NSNumber(value: id)
-        case nil: break
-        }
+        if let groupID { attributes[.groupOwnerAccountID] = NSNumber(value: groupID) }
         do {
             try FileManager.default.setAttributes(attributes, ofItemAtPath: file)
         } catch {

@@ -10,6 +10,7 @@ import SSMCore
 import ServiceLifecycle
 import SoftHSMTestSupport
 import Synchronization
+import Testing
 
 let logger = Logger(label: "kms-test")
 
@@ -74,7 +75,8 @@ struct KMSFixture {
         hsm given: HSM? = nil, keyName: String = uniqueName("kms"),
         _ body: (Client, KMSFixture) async throws -> R
     ) async throws -> R {
-        let hsm = try await given ?? connect()
+        let hsm: HSM
+        if let given { hsm = given } else { hsm = try await connect() }
         let directory = try socketDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let fixture = KMSFixture(

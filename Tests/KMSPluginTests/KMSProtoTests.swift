@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
+import GRPCCore
 @testable import KMSProto
+import SwiftProtobuf
 import Testing
 
 /// The generated code of Protos/kms/v2/api.proto is checked in (scripts/generate-kms-proto.sh

@@ -12,7 +12,7 @@ public struct AuditedCall: Sendable, Hashable {
     /// What was called (`/v2.KeyManagementService/Encrypt`).
     public var path: String
     /// The operation (`encrypt`, `decrypt`, `stats`).
-    public var operation: Operation?
+    public var operation: SSMCore.Operation?
     /// The key's name.
     public var keyLabel: String?
     /// The key's version (a Transit version is its objects' `CKA_ID`).
@@ -28,7 +28,7 @@ public struct AuditedCall: Sendable, Hashable {
 
     /// Creates a record.
     public init(
-        requestID: String, method: String, path: String, operation: Operation?, keyLabel: String?, keyVersion: Int?,
+        requestID: String, method: String, path: String, operation: SSMCore.Operation?, keyLabel: String?, keyVersion: Int?,
         status: Int, grpcStatus: String?, duration: Duration, peer: String?
     ) {
         self.requestID = requestID
