@@ -5,7 +5,7 @@ from Protos/kms/v2/api.proto into a directory on PYTHONPATH. Each subcommand pri
 object on stdout; a gRPC failure is reported as {"code": "NOT_FOUND", ...}, not raised.
 
     python3 kms_client.py SOCKET status
-    python3 kms_client.py SOCKET encrypt HEX [UID]
+    python3 kms_client.py SOCKET encrypt HEX|zeros:N [UID]
     python3 kms_client.py SOCKET decrypt CIPHERTEXT_B64 [KEY_ID]
     python3 kms_client.py SOCKET concurrent CALLERS ROUNDS
 """
@@ -104,7 +104,8 @@ def main(arguments):
         if command == "status":
             result = status(kms)
         elif command == "encrypt":
-            result = encrypt(kms, bytes.fromhex(rest[0]), *(rest[1:2]))
+            plaintext = bytes(int(rest[0][6:])) if rest[0].startswith("zeros:") else bytes.fromhex(rest[0])
+            result = encrypt(kms, plaintext, *(rest[1:2]))
         elif command == "decrypt":
             result = decrypt(kms, base64.b64decode(rest[0]), *(rest[1:2]))
         else:
