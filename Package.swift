@@ -156,9 +156,12 @@ let package = Package(
         .target(
             name: "SSMBench",
             dependencies: [
+                "KMSProto",
                 "PKCS11",
                 "SessionPool",
                 "SoftHSMSetup",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -27,21 +27,21 @@ struct RPCDeadline: Sendable {
         }
     }
 
-    /// Runs `body` until it finishes or gRPC cancels the call (its deadline passed, the client
-    /// went away, the server is stopping), whichever comes first. On cancellation `body`'s
-    /// task is cancelled too (a wait for an HSM session ends at once; an HSM call under way
-    /// finishes first) and the call fails with `DEADLINE_EXCEEDED` once the deadline has
-    /// passed, `CANCELLED` otherwise.
+    /// Runs `body` in a task of its own that is cancelled as soon as gRPC cancels the call (its
+    /// deadline passed, the client went away, the server is stopping): a wait for an HSM session
+    /// then ends at once (an HSM call under way finishes first), and the call fails with
+    /// `DEADLINE_EXCEEDED` once the deadline has passed, `CANCELLED` otherwise. (gRPC signals
+    /// cancellation through the call's handle, not by cancelling the handler's task.)
     func run<R: Sendable>(_ context: ServerContext, _ body: @escaping @Sendable () async throws -> R) async throws -> R {
-        let cancellation = context.cancellation
-        return try await withThrowingTaskGroup(of: R?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await cancellation.cancelled
-                return nil
+        let work = Task { try await body() }
+        do {
+            return try await withRPCCancellationHandler {
+                try await work.value
+            } onCancelRPC: {
+                work.cancel()
             }
-            defer { group.cancelAll() }
-            if let result = try await group.next(), let value = result { return value }
+        } catch {
+            guard context.cancellation.isCancelled else { throw error }
             // gRPC's timer started a little before `start` was read: a cancellation within
             // a short margin of the deadline is the deadline's.
             if let instant, ContinuousClock.now + .milliseconds(100) >= instant {
