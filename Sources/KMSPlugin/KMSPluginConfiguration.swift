@@ -18,14 +18,11 @@ public struct KMSPluginConfiguration: Sendable, Hashable {
     public var socketGroup: SocketGroup?
 
     /// Creates a configuration.
-    public init(socketPath: String, keyName: String = Self.defaultKeyName, socketGroup: SocketGroup? = nil) {
+    public init(socketPath: String, keyName: String, socketGroup: SocketGroup? = nil) {
         self.socketPath = socketPath
         self.keyName = keyName
         self.socketGroup = socketGroup
     }
-
-    /// The default key name: `kubernetes-kms`.
-    public static let defaultKeyName = "kubernetes-kms"
 
     /// The socket's mode: 0600, or 0660 with a group.
     public var socketMode: Int { socketGroup == nil ? 0o600 : 0o660 }

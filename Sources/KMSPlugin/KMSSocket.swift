@@ -51,8 +51,8 @@ struct KMSSocket: Sendable {
 
     /// Refuses a path ssm cannot serve: a directory that does not exist or cannot be written,
     /// a file there that is not a socket, a socket another process still serves, or a group
-    /// the socket cannot be given. A stale socket (nobody accepts on it) is left for the
-    /// listener, which replaces it.
+    /// the socket cannot be given (an unknown group was refused by ``init(_:)``). A stale
+    /// socket (nobody accepts on it) is left for the listener, which replaces it.
     func check() async throws {
         let directory = (path as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
@@ -67,8 +67,8 @@ struct KMSSocket: Sendable {
                 throw KMSPluginError("kms.socket: another process serves '\(path)' (a second ssm?); stop it or choose another path")
             }
         }
-        // A file of our own where the socket will be, given the socket's group: proves the
-        // directory is writable and the group exists and may be given (ssm's user is in it, or
+        // A file of our own where the socket will be, given the socket's mode and group: proves
+        // the directory is writable and the group may be given (ssm's user is in it, or is
         // root) before anything starts.
         let probe = "\(directory)/.ssm-kms-\(ProcessInfo.processInfo.processIdentifier)"
         guard FileManager.default.createFile(atPath: probe, contents: nil, attributes: [.posixPermissions: 0o600]) else {

@@ -117,6 +117,7 @@ public struct BenchRunner: Sendable {
                         progress(
                             "  \(point.series) c=\(point.concurrency): \(Format.rate(point.requestsPerSecond)) req/s, "
                                 + "p50 \(Format.milliseconds(point.p50Milliseconds)), p99 \(Format.milliseconds(point.p99Milliseconds))"
+                                + (point.serverCPUMicrosecondsPerRequest.map { ", CPU \(Format.decimal($0, 0)) µs/req" } ?? "")
                                 + (point.errors > 0 ? ", \(point.errors) errors" : ""))
                     }
                 }

@@ -19,7 +19,7 @@ struct KMSComparison {
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) {
             try await Task.sleep(for: .milliseconds(50))
         }
-        var results = try await KMSThroughput(socketPath: socketPath, seconds: seconds).measure(concurrency: concurrency)
+        var results = try await KMSThroughput(socketPath: socketPath, seconds: seconds).measure(server: server, concurrency: concurrency)
         let seed = (0..<KMSThroughput.payload).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
         let v1 = #"{"plaintext":""# + Data(seed).base64EncodedString() + #""}"#
         let pool = #"{"key_label":""# + BenchToken.keyLabel + #"","plain":""# + seed.map { String(format: "%02x", $0) }.joined()
@@ -32,15 +32,17 @@ struct KMSComparison {
             let file = "\(directory)/kms-comparison\(path.replacingOccurrences(of: "/", with: "-")).json"
             try Data(body.utf8).write(to: URL(fileURLWithPath: file))
             for callers in concurrency {
+                let cpuBefore = server.cpuSeconds()
                 let report = try await loader.run(
                     url: "http://127.0.0.1:\(server.port)\(path)", connections: callers, seconds: seconds, bodyFile: file)
                 let elapsed = report.durationMicroseconds / 1e6
+                let cpu = server.cpuSeconds() - cpuBefore
                 results.append(
                     KMSResult(
                         series: series, payload: seed.count, concurrency: callers,
                         requestsPerSecond: elapsed > 0 ? Double(report.requests - report.errors) / elapsed : 0,
                         p50Milliseconds: report.p50Microseconds / 1000, p99Milliseconds: report.p99Microseconds / 1000,
-                        errors: report.errors))
+                        errors: report.errors, serverCPUMicrosecondsPerRequest: report.requests > 0 ? cpu / Double(report.requests) * 1e6 : nil))
             }
         }
         return results

@@ -20,6 +20,8 @@ public struct KMSResult: Sendable, Codable, Hashable {
     public var p99Milliseconds: Double
     /// Failed calls.
     public var errors: Int
+    /// The server's CPU time (user + system) per answered call, in microseconds.
+    public var serverCPUMicrosecondsPerRequest: Double?
 }
 
 /// `Encrypt` calls over the KMS plugin's socket from `concurrency` concurrent callers on one
@@ -33,8 +35,11 @@ struct KMSThroughput {
     let socketPath: String
     let seconds: Int
 
-    func measure(concurrency levels: [Int]) async throws -> [KMSResult] {
-        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+    func measure(server: ServerProcess, concurrency levels: [Int]) async throws -> [KMSResult] {
+        // No flush coalescing: each caller waits for its answer (as the server's own setting).
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
+            config: .defaults { $0.connection.flushCoalescing = nil })
         let seconds = self.seconds
         return try await withGRPCClient(transport: transport) { client in
             let kms = V2_KeyManagementService.Client(wrapping: client)
@@ -51,6 +56,7 @@ struct KMSThroughput {
             for concurrency in levels {
                 let end = ContinuousClock.now + .seconds(seconds)
                 let started = ContinuousClock.now
+                let cpuBefore = server.cpuSeconds()
                 let (latencies, errors) = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
                     for _ in 0..<concurrency {
                         group.addTask {
@@ -77,12 +83,13 @@ struct KMSThroughput {
                     return (all.sorted(), errors)
                 }
                 let elapsed = (ContinuousClock.now - started).inSeconds
+                let cpu = server.cpuSeconds() - cpuBefore
                 results.append(
                     KMSResult(
                         series: Self.series, payload: Self.payload, concurrency: concurrency,
                         requestsPerSecond: elapsed > 0 ? Double(latencies.count) / elapsed : 0,
                         p50Milliseconds: Self.percentile(latencies, 0.50), p99Milliseconds: Self.percentile(latencies, 0.99),
-                        errors: errors))
+                        errors: errors, serverCPUMicrosecondsPerRequest: latencies.isEmpty ? nil : cpu / Double(latencies.count) * 1e6))
             }
             return results
         }
