@@ -60,7 +60,9 @@ public final class KMSService: V2_KeyManagementService.ServiceProtocol {
     ) async throws -> ServerResponse<V2_EncryptResponse> {
         let plaintext = request.message.plaintext
         return try await respond(.encrypt, uid: request.message.uid, request.metadata, context) { note in
-            guard !plaintext.isEmpty else { throw RPCError(code: .invalidArgument, message: "INVALID_REQUEST: 'plaintext' is empty") }
+            guard !plaintext.isEmpty else {
+                throw RPCError(code: .invalidArgument, message: "INVALID_REQUEST: 'plaintext' is empty")
+            }
             guard plaintext.count <= KMSLimits.maxPlaintextBytes else {
                 throw RPCError(
                     code: .invalidArgument,
@@ -92,7 +94,8 @@ public final class KMSService: V2_KeyManagementService.ServiceProtocol {
             let text = String(data: ciphertext, encoding: .utf8) ?? ""
             let parsed = try TransitCiphertext(parsing: text)
             note.set(parsed.version)
-            let results = try await self.transit.decrypt(name: self.keyName, items: [TransitService.DecryptItem(ciphertext: text)])
+            let results = try await self.transit.decrypt(
+                name: self.keyName, items: [TransitService.DecryptItem(ciphertext: text)])
             guard let plaintext = try results.first?.get() else { throw RPCError(code: .internalError, message: "no result") }
             var response = V2_DecryptResponse()
             response.plaintext = Data(plaintext)

@@ -64,7 +64,8 @@ struct KMSSocket: Sendable {
                 throw KMSPluginError("kms.socket: '\(path)' exists and is not a socket; remove it or choose another path")
             }
             if await isServed() {
-                throw KMSPluginError("kms.socket: another process serves '\(path)' (a second ssm?); stop it or choose another path")
+                throw KMSPluginError(
+                    "kms.socket: another process serves '\(path)' (a second ssm?); stop it or choose another path")
             }
         }
         // A file of our own where the socket will be, given the socket's mode and group: proves
@@ -103,14 +104,17 @@ struct KMSSocket: Sendable {
             try FileManager.default.setAttributes(attributes, ofItemAtPath: file)
         } catch {
             let group = self.group.map { "group \($0) and " } ?? ""
-            throw KMSPluginError("kms.socketGroup: cannot give '\(file)' \(group)mode \(String(mode, radix: 8)) (\(Self.reason(error)))")
+            throw KMSPluginError(
+                "kms.socketGroup: cannot give '\(file)' \(group)mode \(String(mode, radix: 8)) (\(Self.reason(error)))")
         }
     }
 
     /// Removes the socket file if it is still a socket (at stop: a client then finds no file
     /// rather than a socket nobody serves).
     func remove() {
-        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeSocket else { return }
+        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeSocket else {
+            return
+        }
         try? FileManager.default.removeItem(atPath: path)
     }
 

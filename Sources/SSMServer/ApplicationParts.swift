@@ -17,5 +17,6 @@ public struct ApplicationParts: Sendable {
     public let logger: Logger
 }
 
-/// Makes the services of protocols served beside HTTP (``buildApplication(_:logger:reload:logLevel:notifier:additionalServices:)``).
+/// Makes the services of protocols served beside HTTP
+/// (``buildApplication(_:logger:reload:logLevel:notifier:additionalServices:)``).
 public typealias AdditionalServices = @Sendable (ApplicationParts) async throws -> [any Service]

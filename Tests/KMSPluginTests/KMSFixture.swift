@@ -61,11 +61,13 @@ struct KMSFixture {
     }
 
     static func connect(
-        modulePath: String? = nil, pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 1, acquireTimeout: .seconds(3))
+        modulePath: String? = nil,
+        pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 1, acquireTimeout: .seconds(3))
     ) async throws -> HSM {
         let token = try SoftHSMToken.shared()
         return try await HSM.connect(
-            HSMConfiguration(modulePath: modulePath ?? token.modulePath, token: .label(token.label), pin: token.pinBytes, pool: pool),
+            HSMConfiguration(
+                modulePath: modulePath ?? token.modulePath, token: .label(token.label), pin: token.pinBytes, pool: pool),
             logger: logger)
     }
 

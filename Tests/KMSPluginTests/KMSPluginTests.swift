@@ -69,8 +69,11 @@ struct KMSPluginTests {
             #expect(await rpcCode { _ = try await client.decrypt(V2_DecryptRequest(Data(tampered.utf8))) } == .invalidArgument)
             let unknown = TransitCiphertext(version: 99, bytes: parsed.bytes).string
             #expect(await rpcCode { _ = try await client.decrypt(V2_DecryptRequest(Data(unknown.utf8))) } == .notFound)
-            for garbage in [Data(), Data("not a ciphertext".utf8), Data([0xff, 0xfe, 0x00]), Data("ssm:v1:".utf8), Data("ssm:v1:AAAA".utf8)] {
-                #expect(await rpcCode { _ = try await client.decrypt(V2_DecryptRequest(garbage)) } == .invalidArgument, "\(garbage)")
+            for garbage in [
+                Data(), Data("not a ciphertext".utf8), Data([0xff, 0xfe, 0x00]), Data("ssm:v1:".utf8), Data("ssm:v1:AAAA".utf8),
+            ] {
+                #expect(
+                    await rpcCode { _ = try await client.decrypt(V2_DecryptRequest(garbage)) } == .invalidArgument, "\(garbage)")
             }
             let huge = Data(repeating: 0x41, count: KMSLimits.maxCiphertextBytes + 1)
             #expect(await rpcCode { _ = try await client.decrypt(V2_DecryptRequest(huge)) } == .invalidArgument)
@@ -108,7 +111,8 @@ struct KMSPluginTests {
                         let seed = (0..<32).map { UInt8(truncatingIfNeeded: $0 &+ caller) }
                         for _ in 0..<4 {
                             let encrypted = try await client.encrypt(V2_EncryptRequest(seed))
-                            guard Array(try await client.decrypt(V2_DecryptRequest(encrypted.ciphertext)).plaintext) == seed else {
+                            guard Array(try await client.decrypt(V2_DecryptRequest(encrypted.ciphertext)).plaintext) == seed
+                            else {
                                 return false
                             }
                         }

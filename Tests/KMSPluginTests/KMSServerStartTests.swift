@@ -10,7 +10,9 @@ import Testing
 /// What the plugin refuses before it starts, and what it does with its socket file.
 @Suite("KMS v2 plugin: socket and key checks at start")
 struct KMSServerStartTests {
-    func prepare(_ socketPath: String, keyName: String = uniqueName("kms"), group: KMSPluginConfiguration.SocketGroup? = nil, hsm: HSM)
+    func prepare(
+        _ socketPath: String, keyName: String = uniqueName("kms"), group: KMSPluginConfiguration.SocketGroup? = nil, hsm: HSM
+    )
         async throws -> KMSServer
     {
         try await KMSServer.prepare(
@@ -18,7 +20,9 @@ struct KMSServerStartTests {
             transit: TransitService(store: KeyStore(hsm: hsm, logger: logger)), hsm: hsm, audit: nil, logger: logger)
     }
 
-    func expectRefusal(_ expected: String, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
+    func expectRefusal(_ expected: String, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation)
+        async
+    {
         do {
             try await body()
             Issue.record("expected a refusal containing \(expected)", sourceLocation: sourceLocation)

@@ -19,15 +19,20 @@ struct KMSComparison {
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) {
             try await Task.sleep(for: .milliseconds(50))
         }
-        var results = try await KMSThroughput(socketPath: socketPath, seconds: seconds).measure(server: server, concurrency: concurrency)
+        var results = try await KMSThroughput(socketPath: socketPath, seconds: seconds).measure(
+            server: server, concurrency: concurrency)
         let seed = (0..<KMSThroughput.payload).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
         let v1 = #"{"plaintext":""# + Data(seed).base64EncodedString() + #""}"#
-        let pool = #"{"key_label":""# + BenchToken.keyLabel + #"","plain":""# + seed.map { String(format: "%02x", $0) }.joined()
+        let pool =
+            #"{"key_label":""# + BenchToken.keyLabel + #"","plain":""# + seed.map { String(format: "%02x", $0) }.joined()
             + #"","encryption_algorithm":1}"#
-        for (series, path, body) in [("/v1/encrypt", "/v1/encrypt/\(Self.keyName)", v1), ("/encrypt-pool", "/encrypt-pool", pool)] {
+        for (series, path, body) in [
+            ("/v1/encrypt", "/v1/encrypt/\(Self.keyName)", v1), ("/encrypt-pool", "/encrypt-pool", pool),
+        ] {
             let answer = try await server.request("POST", path, json: Array(body.utf8))
             guard answer.status == 200 else {
-                throw BenchError("\(path) (32 B) answered \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+                throw BenchError(
+                    "\(path) (32 B) answered \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
             }
             let file = "\(directory)/kms-comparison\(path.replacingOccurrences(of: "/", with: "-")).json"
             try Data(body.utf8).write(to: URL(fileURLWithPath: file))
@@ -42,7 +47,8 @@ struct KMSComparison {
                         series: series, payload: seed.count, concurrency: callers,
                         requestsPerSecond: elapsed > 0 ? Double(report.requests - report.errors) / elapsed : 0,
                         p50Milliseconds: report.p50Microseconds / 1000, p99Milliseconds: report.p99Microseconds / 1000,
-                        errors: report.errors, serverCPUMicrosecondsPerRequest: report.requests > 0 ? cpu / Double(report.requests) * 1e6 : nil))
+                        errors: report.errors,
+                        serverCPUMicrosecondsPerRequest: report.requests > 0 ? cpu / Double(report.requests) * 1e6 : nil))
             }
         }
         return results

@@ -89,7 +89,8 @@ struct KMSThroughput {
                         series: Self.series, payload: Self.payload, concurrency: concurrency,
                         requestsPerSecond: elapsed > 0 ? Double(latencies.count) / elapsed : 0,
                         p50Milliseconds: Self.percentile(latencies, 0.50), p99Milliseconds: Self.percentile(latencies, 0.99),
-                        errors: errors, serverCPUMicrosecondsPerRequest: latencies.isEmpty ? nil : cpu / Double(latencies.count) * 1e6))
+                        errors: errors,
+                        serverCPUMicrosecondsPerRequest: latencies.isEmpty ? nil : cpu / Double(latencies.count) * 1e6))
             }
             return results
         }

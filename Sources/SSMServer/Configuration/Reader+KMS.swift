@@ -10,8 +10,12 @@ extension Reader {
         read(&key, "kms.key")
         read(&group, "kms.socketGroup")
         guard let socket else {
-            if key != KMSSettings.defaultKey { throw ConfigurationError(key: "kms.key", "needs kms.socket (the plugin is off without it)") }
-            if group != nil { throw ConfigurationError(key: "kms.socketGroup", "needs kms.socket (the plugin is off without it)") }
+            if key != KMSSettings.defaultKey {
+                throw ConfigurationError(key: "kms.key", "needs kms.socket (the plugin is off without it)")
+            }
+            if group != nil {
+                throw ConfigurationError(key: "kms.socketGroup", "needs kms.socket (the plugin is off without it)")
+            }
             return nil
         }
         guard socket.hasPrefix("/"), !socket.hasSuffix("/") else {
