@@ -22,12 +22,15 @@ LAYERS = {
     "SessionPool": set(),
     "SSMCore": {"PKCS11", "SessionPool"},
     "SSMServer": {"SSMCore"},
+    # The Kubernetes KMS v2 plugin (gRPC): an adapter on the core, beside SSMServer's HTTP ones.
+    "KMSPlugin": {"SSMCore", "KMSProto"},
+    "KMSProto": set(),
     "SoftHSMSetup": {"PKCS11"},
     "EmbedOpenAPI": set(),
     # The benchmark measures the raw PKCS#11 ceiling in-process.
-    "SSMBench": {"PKCS11", "SessionPool", "SoftHSMSetup"},
+    "SSMBench": {"PKCS11", "SessionPool", "SoftHSMSetup", "KMSProto"},
     "ssm-bench": {"SSMBench"},
-    "ssm": {"SSMCore", "SSMServer", "SoftHSMSetup"},
+    "ssm": {"SSMCore", "SSMServer", "KMSPlugin", "SoftHSMSetup"},
 }
 # Modules of the toolchain and the platform, never declared.
 SYSTEM = {"Foundation", "FoundationEssentials", "Dispatch", "Glibc", "Musl", "Darwin", "Synchronization", "Observation"}

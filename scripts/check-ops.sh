@@ -66,5 +66,17 @@ check "no shipped file sets server.insecure" \
 check "kustomization lists every manifest" \
   bash -c 'for f in "$@"; do grep -q "^  - $(basename "$f")$" deploy/kubernetes/kustomization.yaml || exit 1; done' _ "${manifests[@]}"
 
+# The Kubernetes KMS v2 plugin mode (deploy/kubernetes/kms-plugin, files for the control-plane
+# nodes, not the kustomization): the static pod against the schemas, its ssm configuration, the
+# EncryptionConfiguration's shape and one socket path in all three (scripts/kms/check_deployment.py).
+kms=deploy/kubernetes/kms-plugin
+check "kubernetes-validate --strict $kms/ssm-kms.yaml" kubernetes-validate --strict --quiet "$kms/ssm-kms.yaml"
+check "manifest of kind Pod (static) in $kms" grep -q "^kind: Pod$" "$kms/ssm-kms.yaml"
+check "the KMS plugin's configuration is valid" env -i PATH="$PATH" SSM_PKCS11_PIN=x \
+  "$ssm" config check --config "$kms/ssm.yaml"
+check "the KMS plugin's configuration serves the plugin" \
+  bash -c 'env -i PATH="$PATH" SSM_PKCS11_PIN=x "$1" config check --config "$2/ssm.yaml" | grep -qx "kms.socket: /run/ssm-kms/kms.sock"' _ "$ssm" "$kms"
+check "EncryptionConfiguration and static pod agree ($kms)" python3 scripts/kms/check_deployment.py "$kms"
+
 echo "ops: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

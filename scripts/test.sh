@@ -3,8 +3,9 @@
 # tests (each against a SoftHSM token it creates in a temporary directory), then the
 # end-to-end script that drives the built daemon with curl, the README's "Securing ssm" section
 # run as written (TLS, tokens, login, mTLS, Unix socket, audit log), the API conformance script
-# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked), and
-# Vault's clients (hvac, the KMS plugin's call sequence) against the Transit routes, and
+# (OpenAPI document validated, schemathesis against the built daemon, JSON logs checked),
+# Vault's clients (hvac, the KMS plugin's call sequence) against the Transit routes, the
+# Kubernetes KMS v2 plugin driven over its socket by a grpcio client, and
 # the checks of the operations artefacts (systemd unit, install script, Dockerfile, Kubernetes
 # manifests), the monitoring files (alert rules, dashboard), the status page in a browser and
 # three replicas behind HAProxy.
@@ -32,6 +33,7 @@ FLOOD_NAMES=12000 FLOOD_PEERS=3000 FLOOD_BOUND_MIB=4 scripts/flood-test.sh "$(sw
 scripts/security-test.sh "$(swift build --show-bin-path)/ssm"   # the README's "Securing ssm", command by command
 scripts/api-test.sh "$(swift build --show-bin-path)/ssm"
 scripts/vault-test.sh "$(swift build --show-bin-path)/ssm"   # hvac and the Vault KMS plugin's calls, unchanged
+scripts/kms-test.sh "$(swift build --show-bin-path)/ssm"     # the Kubernetes KMS v2 plugin, from a Python gRPC client
 scripts/check-ops.sh "$(swift build --show-bin-path)/ssm"
 scripts/monitoring-test.sh "$(swift build --show-bin-path)/ssm"   # alert rules (promtool), dashboard metric names
 scripts/ui-test.sh "$(swift build --show-bin-path)/ssm"           # the status page in headless chromium; screenshots in .artifacts/

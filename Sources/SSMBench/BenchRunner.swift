@@ -62,10 +62,15 @@ public struct BenchRunner: Sendable {
         for (index, size) in sizes.enumerated() {
             progress("server with pool.maxSize \(size)")
             let port = try await HTTPConnection.freePort()
+            var settings = serverSettings(poolSize: size).merging(["SSM_SERVER_ADDRESS": "127.0.0.1:\(port)"]) { $1 }
+            // The reference server also serves the KMS v2 plugin (a short path: a socket address holds 107 bytes).
+            let kmsSocket = "/tmp/ssm-bench-kms-\(ProcessInfo.processInfo.processIdentifier).sock"
+            if size == plan.referencePoolSize {
+                settings["SSM_KMS_SOCKET"] = kmsSocket
+                settings["SSM_KMS_KEY"] = KMSComparison.keyName
+            }
             let server = try await ServerProcess(
-                ssm: ssm, port: port,
-                environment: token.serverEnvironment(serverSettings(poolSize: size).merging(["SSM_SERVER_ADDRESS": "127.0.0.1:\(port)"]) { $1 }),
-                logPath: "\(workDirectory)/server-\(size).log")
+                ssm: ssm, port: port, environment: token.serverEnvironment(settings), logPath: "\(workDirectory)/server-\(size).log")
             do {
                 let started = server.memory().residentKiB
                 if index == 0 { try await bodies.prepare(payloads: plan.payloads, server: server) }
@@ -105,6 +110,16 @@ public struct BenchRunner: Sendable {
                 let underLoad = sampler.stop()
                 if size == plan.referencePoolSize {
                     results.batch = try await measureBatches(loader, server, raw: results.raw, cores: results.machine.cores)
+                    progress("  KMS v2 Encrypt (32 B) over the socket, beside /v1/transit/encrypt and /encrypt-pool (HTTP)")
+                    results.kms = try await KMSComparison(loader: loader, directory: workDirectory, seconds: plan.secondsPerPoint)
+                        .measure(server: server, socketPath: kmsSocket, concurrency: KMSComparison.concurrency)
+                    for point in results.kms ?? [] {
+                        progress(
+                            "  \(point.series) c=\(point.concurrency): \(Format.rate(point.requestsPerSecond)) req/s, "
+                                + "p50 \(Format.milliseconds(point.p50Milliseconds)), p99 \(Format.milliseconds(point.p99Milliseconds))"
+                                + (point.serverCPUMicrosecondsPerRequest.map { ", CPU \(Format.decimal($0, 0)) µs/req" } ?? "")
+                                + (point.errors > 0 ? ", \(point.errors) errors" : ""))
+                    }
                 }
                 if var measured = memory {
                     measured.underLoadKiB = underLoad
@@ -190,6 +205,7 @@ extension BenchPlan {
     /// About how long the run takes, in seconds (measurement time plus a few seconds per server).
     public var estimatedSeconds: Int {
         Int(Double((payloads.count + 1) * 2 + 3) * inProcessSeconds)
-            + Int(Double(pointCount) * (Double(secondsPerPoint) + 0.25)) + poolSizes.count * 6 + 5
+            + Int(Double(pointCount + 3 * KMSComparison.concurrency.count) * (Double(secondsPerPoint) + 0.25))
+            + poolSizes.count * 6 + 5
     }
 }

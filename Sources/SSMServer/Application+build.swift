@@ -20,10 +20,13 @@ import ServiceLifecycle
 ///     listener is bound and the HSM's login holds; run the result with
 ///     ``makeServiceGroup(application:notifier:logger:gracefulShutdownSignals:maximumGracefulShutdownDuration:)``
 ///     for `STOPPING=1` and the watchdog.
+///   - additionalServices: the services of protocols served beside HTTP (the KMS plugin), made
+///     from the same HSM, Transit keys and audit log; they start after the HSM and the audit
+///     log and stop before them. An error stops start-up.
 public func buildApplication(
     _ configuration: AppConfiguration, logger: Logger,
     reload: (@Sendable () async throws -> AppConfiguration)? = nil, logLevel: LogLevelControl? = nil,
-    notifier: SystemdNotifier? = nil
+    notifier: SystemdNotifier? = nil, additionalServices: AdditionalServices? = nil
 ) async throws -> some ApplicationProtocol {
     let security = configuration.security
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
@@ -37,7 +40,10 @@ public func buildApplication(
     let jwt =
         security.clients.clients.contains { $0.passwordHash != nil }
         ? try await JWTService(keys: InternalKeys(store: keys.store), settings: security.login, logger: logger) : nil
-    let transit = TransitService(store: keys.store, maxBatch: configuration.v1MaxBatch)
+    // One TransitService for the routes and the other protocols: one cache, so that a rotation
+    // through either shows at once in the other (and one by another process within keys.cacheTTL).
+    let transit = TransitService(
+        store: keys.store, maxBatch: configuration.v1MaxBatch, cacheTTL: configuration.hsm.keyCacheTTL)
     let router = buildRouter(
         hsm: hsm, keys: keys, bodyLimit: configuration.bodyLimit, metrics: metrics, transit: transit,
         transitSettings: configuration.transit, security: security, audit: audit, jwt: jwt)
@@ -48,6 +54,10 @@ public func buildApplication(
     if let audit {
         metrics.observe(audit)
         services.append(AuditService(log: audit, logger: logger))
+    }
+    if let additionalServices {
+        services += try await additionalServices(
+            ApplicationParts(configuration: configuration, hsm: hsm, transit: transit, audit: audit, logger: logger))
     }
     if let reload {
         services.append(

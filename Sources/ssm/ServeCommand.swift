@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in logLevel.wrap(format.makeHandler(label: label, level: .trace)) }
         let logger = Logger(label: "ssm")
         for warning in configuration.warnings { logger.warning("\(warning)") }
-        // Files ssm creates (audit log, Unix socket) are its user's alone.
+        // Files ssm creates (audit log, Unix sockets) are its user's alone.
         umask(0o077)
         let path = config
         let notifier = SystemdNotifier()  // nil unless started by systemd with Type=notify
@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             app = try await buildApplication(
                 configuration, logger: logger, reload: { try await AppConfiguration.load(path: path) }, logLevel: logLevel,
-                notifier: notifier)
+                notifier: notifier, additionalServices: kmsPluginServices)
             configuration.hsm.pin.zeroize()
         } catch {
             configuration.hsm.pin.zeroize()

@@ -39,7 +39,12 @@ struct BenchCommandTests {
         let memory = try #require(results.memory)
         #expect(memory.idleKiB > 0 && memory.keepAliveKiB > 0 && memory.keepAliveAfterEncryptKiB > 0 && memory.underLoadKiB > 0)
         #expect(memory.keepAliveConnections == 200 && memory.keepAliveAnswered == 200)
-        #expect(results.targets.count == 8)
+        #expect(results.targets.count == 9)
+        let kms = try #require(results.kms)
+        #expect(Set(kms.map(\.series)) == ["KMS Encrypt", "/v1/encrypt", "/encrypt-pool"])
+        #expect(kms.allSatisfy { $0.requestsPerSecond > 0 && $0.errors == 0 && $0.payload == 32 })
+        #expect(kms.filter { $0.series == "KMS Encrypt" }.map(\.concurrency) == [1, 16])
+        #expect(results.targets.first { $0.name.hasPrefix("KMS Encrypt") }?.value != nil)
         let batch = try #require(results.batch?.first)
         #expect(batch.batchSize == 100 && batch.itemsPerSecond > 0 && batch.errors == 0 && batch.rawOperationsPerSecond > 0)
         #expect(results.targets.first { $0.name.contains("batch") }?.value != nil)
@@ -52,12 +57,13 @@ struct BenchCommandTests {
         let markdown = try String(contentsOfFile: output + "/results.md", encoding: .utf8)
         for heading in [
             "## Targets", "## Raw ceiling R", "## HTTP ceiling H", "## CPU per request", "## Crypto routes, `pool.maxSize` 4", "### 64 B",
-            "## Pool acquire + release", "## `/v1/transit/encrypt` batches", "## Server memory", "](chart.svg)",
+            "## Pool acquire + release", "## `/v1/transit/encrypt` batches", "## KMS v2 `Encrypt` (32-byte seed)", "## Server memory",
+            "](chart.svg)",
         ] {
             #expect(markdown.contains(heading), "results.md lacks \(heading)")
         }
         let targetRows = markdown.split(separator: "\n").filter { $0.contains("**pass**") || $0.contains("**FAIL**") || $0.contains("| n/a |") }
-        #expect(targetRows.count == 8)
+        #expect(targetRows.count == 9)
 
         // chart.svg: well-formed XML, a line per route in each of the two panels.
         let svg = try String(contentsOfFile: output + "/chart.svg", encoding: .utf8)

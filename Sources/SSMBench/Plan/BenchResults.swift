@@ -24,6 +24,8 @@ public struct BenchResults: Sendable, Codable {
     public var targets: [TargetResult] = []
     /// `/v1/transit/encrypt` batches against the raw AES-GCM ceiling (absent in older results).
     public var batch: [BatchResult]?
+    /// The KMS v2 plugin's `Encrypt` beside `/v1/transit/encrypt` and `/encrypt-pool` (32 B; absent in earlier runs).
+    public var kms: [KMSResult]?
 }
 
 /// One raw-ceiling measurement: PKCS#11 encryptions on reused sessions with a cached key handle.

@@ -93,6 +93,21 @@ enum MarkdownReport {
                         + "\(Format.rate(batch.rawOperationsPerSecond)) | \(Format.decimal(batch.ratio, 2)) | \(batch.errors) |")
             }
         }
+        if let kms = results.kms, !kms.isEmpty {
+            lines += [
+                "", "## KMS v2 `Encrypt` (32-byte seed)", "",
+                "The Kubernetes KMS plugin's `Encrypt` over its Unix socket (gRPC, one HTTP/2 connection, the callers' calls "
+                    + "in flight on it) beside `/v1/transit/encrypt` (one item, the same Transit key) and `/encrypt-pool` (AES-256-CBC), "
+                    + "on the same server.", "",
+                "| series | c | req/s | p50 | p99 | server CPU µs/req | errors |", "|---|---|---|---|---|---|---|",
+            ]
+            for point in kms {
+                lines.append(
+                    "| \(point.series) | \(point.concurrency) | \(Format.rate(point.requestsPerSecond)) | "
+                        + "\(Format.milliseconds(point.p50Milliseconds)) | \(Format.milliseconds(point.p99Milliseconds)) | "
+                        + "\(point.serverCPUMicrosecondsPerRequest.map { Format.decimal($0, 0) } ?? "–") | \(point.errors) |")
+            }
+        }
         if let memory = results.memory {
             lines += [
                 "", "## Server memory (VmRSS), `pool.maxSize` \(memory.poolSize)", "", "| state | RSS |", "|---|---|",

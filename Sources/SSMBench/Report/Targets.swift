@@ -108,6 +108,25 @@ enum Targets {
         } else {
             targets.append(missing(name, ">= 0.8", "x"))
         }
+
+        // 7. The KMS plugin's Encrypt at least at the /v1/transit/encrypt HTTP rate (issue 16), best of each.
+        let kmsName = "KMS Encrypt (gRPC, 32 B) vs /v1/transit/encrypt (HTTP, single item) throughput"
+        let kms = results.kms ?? []
+        func fastest(_ series: String) -> KMSResult? {
+            kms.filter { $0.series == series }.max { $0.requestsPerSecond < $1.requestsPerSecond }
+        }
+        if let grpc = fastest(KMSThroughput.series), let v1 = fastest("/v1/transit/encrypt"), v1.requestsPerSecond > 0 {
+            let ratio = grpc.requestsPerSecond / v1.requestsPerSecond
+            targets.append(
+                TargetResult(
+                    name: kmsName, requirement: ">= 1.0", value: ratio, unit: "x",
+                    detail: "KMS Encrypt \(Format.rate(grpc.requestsPerSecond)) calls/s (c=\(grpc.concurrency)); "
+                        + "/v1/transit/encrypt \(Format.rate(v1.requestsPerSecond)) req/s (c=\(v1.concurrency))"
+                        + (fastest("/encrypt-pool").map { "; /encrypt-pool \(Format.rate($0.requestsPerSecond)) req/s (c=\($0.concurrency))" } ?? ""),
+                    verdict: ratio >= 1.0 && grpc.errors == 0 ? "pass" : "fail"))
+        } else {
+            targets.append(missing(kmsName, ">= 1.0", "x"))
+        }
         return targets
     }
 

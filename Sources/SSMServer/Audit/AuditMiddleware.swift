@@ -30,8 +30,7 @@ struct AuditMiddleware: RouterMiddleware {
             client: note.clientID, method: request.method.rawValue, path: request.uri.path,
             operation: note.operation?.rawValue, keyLabel: note.label, keyID: note.keyID,
             status: Int(response.status.code),
-            durationMs: ((Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15) * 1000)
-                .rounded() / 1000,
+            durationMs: AuditRecord.milliseconds(elapsed),
             peer: context.remoteAddress?.description, prev: "")
         do {
             try log.append(record)

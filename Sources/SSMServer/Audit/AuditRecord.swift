@@ -23,6 +23,9 @@ struct AuditRecord: Codable, Sendable, Equatable {
     /// Lower-case hex SHA-256 of the previous line's bytes (without its newline); 64 zeros
     /// for the first record.
     var prev: String
+    /// The gRPC status of a call that was not HTTP (the KMS plugin's: `OK`,
+    /// `INVALID_ARGUMENT`, ...); `status` then holds the HTTP status gRPC maps it to.
+    var grpcStatus: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case seq, time, client, method, path, operation, status, peer, prev
@@ -30,6 +33,12 @@ struct AuditRecord: Codable, Sendable, Equatable {
         case keyLabel = "key_label"
         case keyID = "key_id"
         case durationMs = "duration_ms"
+        case grpcStatus = "grpc_status"
+    }
+
+    /// `duration` in milliseconds, rounded to microseconds.
+    static func milliseconds(_ duration: Duration) -> Double {
+        ((Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15) * 1000).rounded() / 1000
     }
 
     static let genesis = String(repeating: "0", count: 64)

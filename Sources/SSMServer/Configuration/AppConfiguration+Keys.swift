@@ -11,6 +11,7 @@ extension AppConfiguration {
         "keys.cacheTTL",
         "log.level", "log.format",
         "v1.maxBatch", "transit.mount", "transit.minAutoRotatePeriod",
+        "kms.socket", "kms.key", "kms.socketGroup",
         "server.insecure", "server.maxConnections", "server.headerTimeout", "server.requestTimeout",
         "server.maxConnectionsPerAddress", "server.idleTimeout", "server.unixSocket",
         "tls.certificate", "tls.key", "tls.clientCA", "tls.clientCertificate",

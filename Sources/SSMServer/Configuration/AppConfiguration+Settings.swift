@@ -45,6 +45,9 @@ extension AppConfiguration {
             ("v1.maxBatch", "\(v1MaxBatch)"),
             ("transit.mount", transit.mount),
             ("transit.minAutoRotatePeriod", DurationParser.format(transit.minAutoRotatePeriod)),
+            ("kms.socket", kms?.socket ?? "(none)"),
+            ("kms.key", kms?.key ?? KMSSettings.defaultKey),
+            ("kms.socketGroup", kms?.socketGroup ?? "(none)"),
         ] + securitySettings
     }
 

@@ -33,6 +33,8 @@ public struct AppConfiguration: Sendable {
     public var v1MaxBatch: Int = 1000
     /// The Transit mount and automatic rotation (`transit.*`).
     public var transit = TransitSettings()
+    /// The Kubernetes KMS v2 plugin (`kms.*`), when `kms.socket` is set.
+    public var kms: KMSSettings?
 
     /// Creates a configuration in code (tests, `ssm bench`). The defaults here are those of
     /// the configuration keys (``load(path:environment:)`` starts from them).

@@ -42,6 +42,7 @@ extension Reader {
             throw ConfigurationError(key: "transit.mount", problem)
         }
         try read(&configuration.transit.minAutoRotatePeriod, "transit.minAutoRotatePeriod")
+        configuration.kms = try kms()
         return configuration
     }
 

@@ -112,6 +112,7 @@ public struct ConfigurationReloader: Service, CustomStringConvertible {
         if new.hsm.recovery != started.hsm.recovery { keys.append("pkcs11.healthCheckInterval/retryInterval") }
         if new.shutdownTimeout != started.shutdownTimeout { keys.append("server.shutdownTimeout") }
         if new.logFormat != started.logFormat { keys.append("log.format") }
+        if new.kms != started.kms { keys.append("kms.*") }
         return keys
     }
 }
