@@ -38,25 +38,34 @@ struct LoginChangeTests {
 
         let failures = Errors()
         let stop = Flag()
+        let served = Counter()
         let load = Task {
-            await withTaskGroup(of: Int.self) { group in
+            await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<4 {
                     group.addTask {
-                        var count = 0
                         while !stop.isSet {
                             do {
                                 _ = try await keys.encrypt(label: label, algorithm: .aes256GCM, plaintext: [1, 2, 3])
-                                count += 1
+                                served.increment()
                             } catch {
                                 failures.append(error)
                             }
                         }
-                        return count
                     }
                 }
-                return await group.reduce(0, +)
             }
         }
+        // Waits (30 s at most) until the load has served more than `count` requests.
+        @Sendable func loadServed(moreThan count: Int) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while served.value <= count {
+                guard ContinuousClock.now < deadline else { return false }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return true
+        }
+        // The changes below happen under load: wait for it to have started.
+        #expect(try await loadServed(moreThan: 0))
 
         // The token's PIN changes (C_SetPIN on a logged-in session), then the configuration.
         try await hsm.withSession(idempotent: false) { session in
@@ -86,9 +95,9 @@ struct LoginChangeTests {
             return
         }
 
+        #expect(try await loadServed(moreThan: served.value))  // and goes on after them
         stop.set()
-        let served = await load.value
-        #expect(served > 0)
+        await load.value
         #expect(failures.all.isEmpty, "\(failures.all)")
 
         // The new PIN is the one ssm logs in with from now on.
@@ -149,6 +158,12 @@ final class Next: Sendable {
 }
 
 /// A flag set once.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
+}
+
 final class Flag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
