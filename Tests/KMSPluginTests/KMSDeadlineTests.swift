@@ -30,12 +30,15 @@ struct KMSDeadlineTests {
             let code = await rpcCode { _ = try await client.encrypt(V2_EncryptRequest([2], uid: "late"), options: options) }
             #expect(code == .deadlineExceeded)
             _ = try await slow.value
-            // The server gave up at the deadline as well: the late call's record (DEADLINE_EXCEEDED)
-            // came before the slow call finished, not after it freed the session.
+            // The server gave up at the deadline as well: the late call's record came before the
+            // slow call finished, not after it freed the session. It says DEADLINE_EXCEEDED when the
+            // server's own deadline fired first, CANCELLED when the client's reset of the stream at
+            // the same deadline arrived first (the slow call may be holding a cooperative thread:
+            // PKCS#11 calls run inline until they are seen to be slow).
             let calls = fixture.audit.calls
             let late = calls.firstIndex { $0.uid == "late" }
             let finished = calls.firstIndex { $0.uid == "slow" }
-            #expect(late.map { calls[$0].status } == "DEADLINE_EXCEEDED")
+            #expect(late.map { ["DEADLINE_EXCEEDED", "CANCELLED"].contains(calls[$0].status) } == true)
             #expect(late != nil && finished != nil && late! < finished!, "\(calls.map { ($0.uid, $0.status) })")
             try fault.setRules("")
         }
