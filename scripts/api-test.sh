@@ -32,14 +32,8 @@ finish() {
 }
 
 # The tools, pinned.
-python3 -m venv --help >/dev/null 2>&1 || scripts/deps.sh python3-venv
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q ' 4\.32\.5$' \
-  || ! "$venv/bin/python" -c 'import importlib.metadata as m; assert m.version("openapi-spec-validator") == "0.9.0"' 2>/dev/null; then
-  echo "api-test: installing schemathesis and openapi-spec-validator into $venv" >&2
-  python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check \
-    schemathesis==4.32.5 openapi-spec-validator==0.9.0 >&2 \
-    || { echo "FAIL: cannot install the Python tools" >&2; failed=1; finish; }
-fi
+pinned_venv "$venv" schemathesis==4.32.5 openapi-spec-validator==0.9.0 \
+  || { echo "FAIL: cannot install the Python tools" >&2; failed=1; finish; }
 
 # 1. The document.
 "$venv/bin/openapi-spec-validator" docs/openapi.yaml >&2; check "openapi-spec-validator docs/openapi.yaml" 0 $?
@@ -56,7 +50,7 @@ trap cleanup EXIT
 # 2. The daemon, on a token of its own with SSM's demo keys.
 eval "$(SSM_PKCS11_PIN=$pin "$ssm" token init --dir "$work/token" --label api 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 export SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_PKCS11_TOKEN_LABEL=api SSM_PKCS11_PIN=$pin \
   SSM_POOL_MAX_SIZE=4 SSM_POOL_MIN_SIZE=1 SSM_POOL_ACQUIRE_TIMEOUT=5s
 base="http://127.0.0.1:$port"

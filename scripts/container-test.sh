@@ -46,7 +46,7 @@ passed=0
 failed=0
 # shellcheck source=scripts/lib/check.sh
 . scripts/lib/check.sh
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="https://127.0.0.1:$port"
 # Every call checks the server's certificate against the CA generated in the volume.
 call() { curl -s --cacert "$work/ca.crt" "$@"; }

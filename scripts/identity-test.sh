@@ -49,7 +49,7 @@ failed=0
 
 ports=()
 for replica in 1 2 3; do
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   ports+=("$port")
   SSM_PKCS11_PIN=$pin SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_POOL_MAX_SIZE=4 \
     SSM_LOG_LEVEL=${SSM_LOG_LEVEL:-info} "$ssm" serve --config "$work/ssm.yaml" >"$work/log$replica" 2>&1 &

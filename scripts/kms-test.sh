@@ -39,13 +39,8 @@ finish() {
 }
 
 # The client's tools, pinned.
-python3 -m venv --help >/dev/null 2>&1 || scripts/deps.sh python3-venv
-if ! "$venv/bin/python" -c "import importlib.metadata as m; assert m.version('grpcio-tools') == '$grpc_version'" 2>/dev/null; then
-  echo "kms-test: installing grpcio and grpcio-tools $grpc_version into $venv" >&2
-  python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check \
-    "grpcio==$grpc_version" "grpcio-tools==$grpc_version" >&2 \
-    || { echo "FAIL: cannot install grpcio-tools" >&2; failed=1; finish; }
-fi
+pinned_venv "$venv" "grpcio==$grpc_version" "grpcio-tools==$grpc_version" \
+  || { echo "FAIL: cannot install grpcio-tools" >&2; failed=1; finish; }
 
 work=$(mktemp -d /tmp/ssm-kms.XXXXXX)   # short: a socket path holds at most 107 bytes
 pids=()
@@ -72,7 +67,6 @@ export SOFTHSM2_CONF OPENSSL_CONF
 fault_library=$(scripts/build-fault-module.sh "$work/fault" | tail -n 1)
 export FAULTY_PKCS11_TARGET=/usr/lib/softhsm/libsofthsm2.so FAULTY_PKCS11_CONTROL="$work/fault-rules"
 : >"$FAULTY_PKCS11_CONTROL"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export SSM_PKCS11_TOKEN_LABEL=kms SSM_PKCS11_PIN=$pin SSM_POOL_MAX_SIZE=8 SSM_POOL_MIN_SIZE=1 \
   SSM_POOL_ACQUIRE_TIMEOUT=5s SSM_KEYS_CACHE_TTL=1s
 with_key=(env "SSM_KMS_KEY=$key")  # the plugin's key, for ssm serve only (`ssm audit` would refuse kms.key without kms.socket)

@@ -66,7 +66,7 @@ tls:
 audit:
   file: $work/audit.jsonl
 YAML
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 SSM_PKCS11_PIN=$pin SSM_SERVER_ADDRESS="127.0.0.1:$port" "$ssm" serve --config "$work/ssm.yaml" >"$work/log" 2>&1 &
 pid=$!
 base="https://127.0.0.1:$port"

@@ -41,7 +41,6 @@ passed=0
 failed=0
 # shellcheck source=scripts/lib/check.sh
 . scripts/lib/check.sh
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }   # calc EXPRESSION: its value
 holds() { awk "BEGIN { exit !($1) }"; }          # holds CONDITION: exit status 0 when true

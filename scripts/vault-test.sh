@@ -30,12 +30,7 @@ finish() {
   exit
 }
 
-python3 -m venv --help >/dev/null 2>&1 || scripts/deps.sh python3-venv
-if ! "$venv/bin/python" -c 'import importlib.metadata as m; assert m.version("hvac") == "2.4.0"' 2>/dev/null; then
-  echo "vault-test: installing hvac into $venv" >&2
-  python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check hvac==2.4.0 >&2 \
-    || { echo "FAIL: cannot install hvac" >&2; failed=1; finish; }
-fi
+pinned_venv "$venv" hvac==2.4.0 || { echo "FAIL: cannot install hvac" >&2; failed=1; finish; }
 
 work=$(mktemp -d)
 server_pid=""
@@ -47,7 +42,7 @@ trap cleanup EXIT
 
 eval "$(SSM_PKCS11_PIN=$pin "$ssm" token init --dir "$work/token" --label vault 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 admin_token=$("$ssm" clients token | awk '/^token:/ {print $2}')
 kms_token=$("$ssm" clients token | awk '/^token:/ {print $2}')
