@@ -201,12 +201,13 @@ public final class AuditLog: Sendable {
         throw AuditError(line: nil, "cannot write to the audit log: \(lastError.map { "\($0)" } ?? "?")")
     }
 
-    /// Opens `path` for appending (created with mode 0600) and takes an exclusive lock on it.
+    /// Opens `path` for appending (created with mode 0600, closed on exec: a child process must
+    /// not inherit the descriptor and with it the lock) and takes an exclusive lock on it.
     private static func openLocked(_ path: String) throws -> FileDescriptor {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.append, .create], permissions: [.ownerReadWrite])
+                FilePath(path), .writeOnly, options: [.append, .create, .closeOnExec], permissions: [.ownerReadWrite])
         } catch {
             throw AuditError(line: nil, "cannot open the audit log '\(path)': \(error)")
         }
