@@ -15,9 +15,12 @@ struct KMSDeadlineTests {
         let fault = try FaultyModuleFixture()
         defer { fault.tearDown() }
         _ = try fault.load()
-        // One session: a slow call holds it while the next one waits.
+        // One session: a slow call holds it while the next one waits. The slow call runs on the
+        // dedicated threads: inline it would hold one of the cooperative pool's threads, which the
+        // tests running in parallel share, for its 2 s.
         let hsm = try await KMSFixture.connect(
-            modulePath: fault.libraryPath, pool: PoolConfiguration(maxSize: 1, minSize: 1, acquireTimeout: .seconds(20)))
+            modulePath: fault.libraryPath, pool: PoolConfiguration(maxSize: 1, minSize: 1, acquireTimeout: .seconds(20)),
+            placement: .threadPool(threads: 2))
         fault.releaseLoads()
         try await KMSFixture.with(hsm: hsm) { client, fixture in
             // Resolve the key's handles first, so the slow call's only HSM work is C_Encrypt.
@@ -33,8 +36,7 @@ struct KMSDeadlineTests {
             // The server gave up at the deadline as well: the late call's record came before the
             // slow call finished, not after it freed the session. It says DEADLINE_EXCEEDED when the
             // server's own deadline fired first, CANCELLED when the client's reset of the stream at
-            // the same deadline arrived first (the slow call may be holding a cooperative thread:
-            // PKCS#11 calls run inline until they are seen to be slow).
+            // the same deadline arrived first.
             let calls = fixture.audit.calls
             let late = calls.firstIndex { $0.uid == "late" }
             let finished = calls.firstIndex { $0.uid == "slow" }

@@ -62,12 +62,14 @@ struct KMSFixture {
 
     static func connect(
         modulePath: String? = nil,
-        pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 1, acquireTimeout: .seconds(3))
+        pool: PoolConfiguration = PoolConfiguration(maxSize: 4, minSize: 1, acquireTimeout: .seconds(3)),
+        placement: HSMCallPlacement? = nil
     ) async throws -> HSM {
         let token = try SoftHSMToken.shared()
         return try await HSM.connect(
             HSMConfiguration(
-                modulePath: modulePath ?? token.modulePath, token: .label(token.label), pin: token.pinBytes, pool: pool),
+                modulePath: modulePath ?? token.modulePath, token: .label(token.label), pin: token.pinBytes, pool: pool,
+                placement: placement),
             logger: logger)
     }
 
