@@ -14,4 +14,13 @@ struct RandomBytesTests {
         #expect(odd.count == 4096 && Set(odd).count > 200)  // all 256 values are expected; 200 is far below any real draw
         #expect(RandomBytes.next(0).isEmpty)
     }
+
+    @Test("a batch's IVs: as many as asked, each of the length asked, all different, across several buffers")
+    func chunks() {
+        let ivs = RandomBytes.chunks(count: 1000, length: 12)  // 12,000 bytes: three draws of the buffer
+        #expect(ivs.count == 1000 && ivs.allSatisfy { $0.count == 12 })
+        #expect(Set(ivs).count == 1000)
+        #expect(!ivs.contains([UInt8](repeating: 0, count: 12)))
+        #expect(RandomBytes.chunks(count: 0, length: 12).isEmpty)
+    }
 }

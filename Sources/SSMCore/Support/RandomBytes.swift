@@ -17,6 +17,22 @@ public enum RandomBytes {
         return buffer.withLock { $0.take(count) }
     }
 
+    /// `count` arrays of `length` fresh random bytes each, taken a buffer at a time (one lock per
+    /// 4,096 bytes rather than one per array).
+    public static func chunks(count: Int, length: Int) -> [[UInt8]] {
+        precondition((1...Buffer.capacity).contains(length), "at most \(Buffer.capacity) random bytes at a time")
+        let perDraw = Buffer.capacity / length
+        var result: [[UInt8]] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            let n = min(perDraw, count - result.count)
+            var bytes = next(n * length)
+            defer { bytes.zeroize() }
+            for i in 0..<n { result.append(Array(bytes[(i * length)..<((i + 1) * length)])) }
+        }
+        return result
+    }
+
     private struct Buffer {
         static let capacity = 4096
         private var bytes = [UInt8](repeating: 0, count: capacity)

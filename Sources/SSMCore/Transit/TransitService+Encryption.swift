@@ -52,8 +52,11 @@ extension TransitService {
 
     /// Encrypts each item with AES-GCM under `name` (a 12-byte random IV per item).
     public func encrypt(name: String, items: [EncryptItem]) async throws -> [Result<Encrypted, TransitError>] {
-        try await runBatch(.encrypt, name: name, items: items) { session, entry, item in
-            try self.encrypt(session, entry, item)
+        // The IVs of the whole batch in one draw: not one lock of the shared random buffer per
+        // item, which ten PKCS#11 threads would contend for.
+        let ivs = RandomBytes.chunks(count: items.count, length: 12)
+        return try await runBatch(.encrypt, name: name, items: Array(zip(items, ivs))) { session, entry, pair in
+            try self.encrypt(session, entry, pair.0, iv: pair.1)
         }
     }
 
@@ -97,7 +100,9 @@ extension TransitService {
 
     // MARK: - On a session
 
-    func encrypt(_ session: borrowing Session, _ entry: TransitCacheEntry, _ item: EncryptItem) throws -> Encrypted {
+    func encrypt(
+        _ session: borrowing Session, _ entry: TransitCacheEntry, _ item: EncryptItem, iv: [UInt8] = KeyService.randomIV(count: 12)
+    ) throws -> Encrypted {
         let metadata = entry.metadata
         guard metadata.type.supportsEncryption else {
             throw TransitError.unsupportedOperation(type: metadata.type, operation: .encrypt)
@@ -109,7 +114,6 @@ extension TransitService {
         guard let key = try handles(session, entry: entry, version: version).secret else {
             throw TransitError.versionNotFound(name: metadata.name, version: version)
         }
-        let iv = KeyService.randomIV(count: 12)
         let sealed = try session.encrypt(.aesGCM(iv: iv, aad: item.associatedData), key: key, data: item.plaintext)
         return Encrypted(ciphertext: TransitCiphertext(version: version, bytes: iv + sealed).string, version: version)
     }
