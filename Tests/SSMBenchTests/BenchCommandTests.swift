@@ -41,7 +41,7 @@ struct BenchCommandTests {
         #expect(memory.keepAliveConnections == 200 && memory.keepAliveAnswered == 200)
         #expect(results.targets.count == 9)
         let kms = try #require(results.kms)
-        #expect(Set(kms.map(\.series)) == ["KMS Encrypt", "/v1/encrypt", "/encrypt-pool"])
+        #expect(Set(kms.map(\.series)) == ["KMS Encrypt", "/v1/transit/encrypt", "/encrypt-pool"])
         #expect(kms.allSatisfy { $0.requestsPerSecond > 0 && $0.errors == 0 && $0.payload == 32 })
         #expect(kms.filter { $0.series == "KMS Encrypt" }.map(\.concurrency) == [1, 16])
         #expect(results.targets.first { $0.name.hasPrefix("KMS Encrypt") }?.value != nil)
