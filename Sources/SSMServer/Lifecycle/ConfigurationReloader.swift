@@ -104,9 +104,8 @@ public struct ConfigurationReloader: Service, CustomStringConvertible {
         if new.bodyLimit != started.bodyLimit { keys.append("server.bodyLimit") }
         if new.hsm.modulePath != started.hsm.modulePath { keys.append("pkcs11.modulePath") }
         if new.hsm.token != started.hsm.token { keys.append("pkcs11.tokenLabel") }
-        if new.hsm.placement.threads != started.hsm.placement.threads { keys.append("pkcs11.threads") }
-        if new.hsm.placement != started.hsm.placement && new.hsm.placement.threads == started.hsm.placement.threads {
-            keys.append("pkcs11.inline")
+        if new.hsm.placement != started.hsm.placement {
+            keys.append(new.hsm.placement.threads != started.hsm.placement.threads ? "pkcs11.threads" : "pkcs11.inline")
         }
         if new.hsm.keyCacheTTL != started.hsm.keyCacheTTL { keys.append("keys.cacheTTL") }
         if new.hsm.recovery != started.hsm.recovery { keys.append("pkcs11.healthCheckInterval/retryInterval") }
