@@ -20,7 +20,11 @@ trap cleanup EXIT
 
 eval "$(SSM_PKCS11_PIN=s3cr3t-e2e-pin "$ssm" token init --dir "$work/token" --label e2e 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+passed=0
+failed=0
+# shellcheck source=scripts/lib/check.sh
+. scripts/lib/check.sh
+port=$(free_port)
 export SSM_SERVER_ADDRESS="127.0.0.1:$port" SSM_PKCS11_TOKEN_LABEL=e2e SSM_PKCS11_PIN=s3cr3t-e2e-pin \
   SSM_POOL_MIN_SIZE=1 SSM_POOL_ACQUIRE_TIMEOUT=2s
 base="http://127.0.0.1:$port"
@@ -31,10 +35,6 @@ fault_library=$(scripts/build-fault-module.sh "$work/fault" | tail -n 1)
 export FAULTY_PKCS11_TARGET=/usr/lib/softhsm/libsofthsm2.so FAULTY_PKCS11_CONTROL="$work/fault-rules"
 : >"$FAULTY_PKCS11_CONTROL"
 
-passed=0
-failed=0
-# shellcheck source=scripts/lib/check.sh
-. scripts/lib/check.sh
 # call METHOD PATH [BODY] -> sets $status, $body (file), $headers (file)
 call() {
   local args=(-s -o "$work/body" -D "$work/headers" -w '%{http_code}' -X "$1" "$base$2")

@@ -37,7 +37,11 @@ trap cleanup EXIT
 eval "$(SSM_PKCS11_PIN=flood-pin-1234 "$ssm" token init --dir "$work/token" --label flood 2>/dev/null)"
 export SOFTHSM2_CONF OPENSSL_CONF
 for name in $(env | grep -o '^SSM_[A-Z_]*'); do unset "$name"; done
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+passed=0
+failed=0
+# shellcheck source=scripts/lib/check.sh
+. scripts/lib/check.sh
+port=$(free_port)
 token=flood-token-0123456789abcdef
 token_sha=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 password_hash=$(printf 'guest-password\n' | "$ssm" clients hash-password --cost 10)
@@ -66,10 +70,6 @@ SSM_PKCS11_PIN=flood-pin-1234 "$ssm" serve --config "$work/ssm.yaml" >"$work/log
 server_pid=$!
 for _ in $(seq 1 300); do curl -s "http://127.0.0.1:$port/health-check" >/dev/null && break; sleep 0.1; done
 
-passed=0
-failed=0
-# shellcheck source=scripts/lib/check.sh
-. scripts/lib/check.sh
 if ! curl -s "http://127.0.0.1:$port/health-check" >/dev/null; then
   echo "FAIL: ssm did not start within 30 s:" >&2
   cat "$work/log" >&2

@@ -43,13 +43,13 @@ clients:
       verify: ["*"]
       hmac: ["*"]
 YAML
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-
 passed=0
 failed=0
 # shellcheck source=scripts/lib/check.sh
 . scripts/lib/check.sh
+port=$(free_port)
+base="http://127.0.0.1:$port"
+
 call() {  # call METHOD PATH [BODY] -> $status, $work/body
   local args=(-s -o "$work/body" -w '%{http_code}' -H "Authorization: Bearer $token" -X "$1" "$base$2")
   [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
