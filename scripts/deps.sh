@@ -6,7 +6,7 @@
 # Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 
-packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc systemd wrk chromium haproxy prometheus "$@")
+packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc systemd wrk nghttp2-client chromium haproxy prometheus "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
+import NIOPosix
 import SSMCore
 import ServiceLifecycle
 import Synchronization
@@ -43,8 +44,19 @@ public struct KMSServer: Service {
         return KMSServer(service: service, socket: socket, logger: logger)
     }
 
+    /// The plugin's event loop: one thread for the process, made when a plugin first serves and
+    /// kept, like NIO's singleton group, for the life of the process.
+    private static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     /// Serves until graceful shutdown or cancellation.
+    ///
+    /// The socket's connections live on an event loop of their own, and grpc-swift's tasks
+    /// prefer that loop (``EventLoopTaskExecutor``): kube-apiserver holds one connection, so
+    /// one thread carries its frames either way, and keeping the task side there saves a thread
+    /// hand-off per frame. HTTP traffic on the daemon's other loops does not delay the plugin.
     public func run() async throws {
+        let loops = Self.loops
+        let executor = EventLoopTaskExecutor(loops.next())
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: socket.path), transportSecurity: .plaintext,
             config: .defaults {
@@ -52,14 +64,14 @@ public struct KMSServer: Service {
                 // Few small calls, each waited for: a flush held back to batch writes is only
                 // added latency (~0.2 ms a call in ssm-bench).
                 $0.connection.flushCoalescing = nil
-            })
+            }, eventLoopGroup: loops)
         let server = GRPCServer(transport: transport, services: [service])
         let socket = self.socket
         let logger = self.logger
         defer { socket.remove() }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await server.serve() }
+                group.addTask { try await withTaskExecutorPreference(executor) { try await server.serve() } }
                 do {
                     _ = try await transport.listeningAddress
                     try socket.applyOwnership()

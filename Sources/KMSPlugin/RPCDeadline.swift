@@ -33,7 +33,9 @@ struct RPCDeadline: Sendable {
     /// `DEADLINE_EXCEEDED` once the deadline has passed, `CANCELLED` otherwise. (gRPC signals
     /// cancellation through the call's handle, not by cancelling the handler's task.)
     func run<R: Sendable>(_ context: ServerContext, _ body: @escaping @Sendable () async throws -> R) async throws -> R {
-        let work = Task { try await body() }
+        // A task of its own on the global executor, not under the plugin's event-loop preference
+        // (``EventLoopTaskExecutor``): the body makes HSM calls, which may block their thread.
+        let work = Task(executorPreference: globalConcurrentExecutor) { try await body() }
         do {
             return try await withRPCCancellationHandler {
                 try await work.value

@@ -15,6 +15,10 @@ public struct BenchRunner: Sendable {
     public var ssm: String
     /// The wrk executable.
     public var wrk: String
+    /// The h2load executable (nghttp2), the load of the KMS plugin's gRPC socket.
+    public var h2load: String
+    /// The fault-injecting PKCS#11 module for the slow-HSM point, or why there is none.
+    public var faultModule: Result<String, BenchError>
     /// A scratch directory for the Lua script, request bodies and server logs.
     public var workDirectory: String
     /// Receives one line per step.
@@ -22,13 +26,15 @@ public struct BenchRunner: Sendable {
 
     /// Creates a runner.
     public init(
-        plan: BenchPlan, token: BenchToken, ssm: String, wrk: String, workDirectory: String,
-        progress: @escaping @Sendable (String) -> Void
+        plan: BenchPlan, token: BenchToken, ssm: String, wrk: String, h2load: String, faultModule: Result<String, BenchError>,
+        workDirectory: String, progress: @escaping @Sendable (String) -> Void
     ) {
         self.plan = plan
         self.token = token
         self.ssm = ssm
         self.wrk = wrk
+        self.h2load = h2load
+        self.faultModule = faultModule
         self.workDirectory = workDirectory
         self.progress = progress
     }
@@ -111,8 +117,10 @@ public struct BenchRunner: Sendable {
                 if size == plan.referencePoolSize {
                     results.batch = try await measureBatches(loader, server, raw: results.raw, cores: results.machine.cores)
                     progress("  KMS v2 Encrypt (32 B) over the socket, beside /v1/transit/encrypt and /encrypt-pool (HTTP)")
-                    results.kms = try await KMSComparison(loader: loader, directory: workDirectory, seconds: plan.secondsPerPoint)
-                        .measure(server: server, socketPath: kmsSocket, concurrency: KMSComparison.concurrency)
+                    results.kms = try await KMSComparison(
+                        loader: loader, grpcLoader: H2Load(executable: h2load, directory: workDirectory), directory: workDirectory,
+                        seconds: plan.secondsPerPoint
+                    ).measure(server: server, socketPath: kmsSocket, concurrency: KMSComparison.concurrency)
                     for point in results.kms ?? [] {
                         progress(
                             "  \(point.series) c=\(point.concurrency): \(Format.rate(point.requestsPerSecond)) req/s, "
@@ -133,6 +141,7 @@ public struct BenchRunner: Sendable {
             }
             await server.stop()
         }
+        results.slowHSM = try await measureSlowHSM(encryptBody: bodies.encryptFile(payload: plan.smallestPayload))
         results.targets = Targets.evaluate(results)
         results.machine.loadAverageAtEnd = MachineInfo.loadAverage()
         results.elapsedSeconds = (ContinuousClock.now - clock).inSeconds
@@ -145,6 +154,28 @@ public struct BenchRunner: Sendable {
             "SSM_POOL_MAX_SIZE": "\(poolSize)", "SSM_POOL_MIN_SIZE": "\(poolSize)",
             "SSM_LOG_LEVEL": plan.serverLogLevel,
         ].merging(plan.serverSettings) { $1 }
+    }
+
+    /// `/health-check` at one connection while 32 connections encrypt on a 50 ms HSM; nil (said
+    /// in the progress) without the fault module.
+    private func measureSlowHSM(encryptBody: String) async throws -> SlowHSMResult? {
+        let delay = SlowHSMIsolation.delayMilliseconds
+        switch faultModule {
+        case .failure(let reason):
+            progress("\(delay) ms HSM: skipped (\(reason))")
+            return nil
+        case .success(let module):
+            progress("\(delay) ms HSM (fault module): /health-check at 1 connection while \(SlowHSMIsolation.encryptConnections) encrypt")
+            let result = try await SlowHSMIsolation(
+                loader: Wrk(executable: wrk, directory: workDirectory, threads: plan.loadThreads), token: token, ssm: ssm,
+                faultModule: module, directory: workDirectory, seconds: plan.secondsPerPoint
+            ).measure(settings: serverSettings(poolSize: plan.referencePoolSize), encryptBody: encryptBody)
+            progress(
+                "  /health-check p50 \(Format.milliseconds(result.healthP50Milliseconds)), p99 \(Format.milliseconds(result.healthP99Milliseconds)), "
+                    + "max \(Format.milliseconds(result.healthMaxMilliseconds)); /encrypt-pool \(Format.rate(result.encryptRequestsPerSecond)) req/s"
+                    + (result.encryptErrors + result.healthErrors > 0 ? ", \(result.encryptErrors + result.healthErrors) errors" : ""))
+            return result
+        }
     }
 
     /// `/v1/transit/encrypt` batches of 100 items of the smallest payload, with as many connections as
@@ -205,7 +236,7 @@ extension BenchPlan {
     /// About how long the run takes, in seconds (measurement time plus a few seconds per server).
     public var estimatedSeconds: Int {
         Int(Double((payloads.count + 1) * 2 + 3) * inProcessSeconds)
-            + Int(Double(pointCount + 3 * KMSComparison.concurrency.count) * (Double(secondsPerPoint) + 0.25))
-            + poolSizes.count * 6 + 5
+            + Int(Double(pointCount + 4 * KMSComparison.concurrency.count) * (Double(secondsPerPoint) + 0.25))
+            + poolSizes.count * 6 + secondsPerPoint + 10
     }
 }

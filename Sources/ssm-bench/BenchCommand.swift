@@ -63,6 +63,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "wrk executable.")
     var wrk = "wrk"
 
+    @Option(help: "h2load executable (nghttp2-client): the load on the KMS plugin's gRPC socket.")
+    var h2load = "h2load"
+
+    @Option(
+        help: "The fault-injecting PKCS#11 module for the 50 ms-HSM point (default: built by scripts/build-fault-module.sh when run from the repository's root; else the point is skipped)."
+    )
+    var faultModule: String?
+
     @Option(help: "The ssm executable to measure as the server (to compare builds; default: the ssm beside ssm-bench, else ssm in PATH).")
     var server: String?
 
@@ -88,6 +96,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard let wrkPath = BenchFiles.locate(wrk) else {
             throw ValidationError("\(wrk) not found: install wrk (scripts/deps.sh installs it) or pass --wrk PATH")
         }
+        guard let h2loadPath = BenchFiles.locate(h2load) else {
+            throw ValidationError("\(h2load) not found: install nghttp2-client (scripts/deps.sh installs it) or pass --h2load PATH")
+        }
         if let server, !FileManager.default.isExecutableFile(atPath: server) {
             throw ValidationError("--server \(server) is not an executable")
         }
@@ -100,7 +111,8 @@ struct BenchCommand: AsyncParsableCommand {
         let minutes = plan.estimatedSeconds / 60
         Self.say("ssm-bench: \(plan.pointCount) HTTP points, about \(minutes > 0 ? "\(minutes) min" : "\(plan.estimatedSeconds) s"); results in \(folder)")
         let runner = BenchRunner(
-            plan: plan, token: token, ssm: ssm, wrk: wrkPath, workDirectory: work,
+            plan: plan, token: token, ssm: ssm, wrk: wrkPath, h2load: h2loadPath,
+            faultModule: FaultModule.locate(faultModule, directory: work), workDirectory: work,
             progress: { Self.say($0) })
         let results = try await runner.run()
         try BenchReport.write(results, to: folder)

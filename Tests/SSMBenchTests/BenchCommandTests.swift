@@ -39,12 +39,19 @@ struct BenchCommandTests {
         let memory = try #require(results.memory)
         #expect(memory.idleKiB > 0 && memory.keepAliveKiB > 0 && memory.keepAliveAfterEncryptKiB > 0 && memory.underLoadKiB > 0)
         #expect(memory.keepAliveConnections == 200 && memory.keepAliveAnswered == 200)
-        #expect(results.targets.count == 9)
+        #expect(results.targets.count == 14)
         let kms = try #require(results.kms)
-        #expect(Set(kms.map(\.series)) == ["KMS Encrypt", "/v1/transit/encrypt", "/encrypt-pool"])
+        #expect(Set(kms.map(\.series)) == ["KMS Encrypt", "/v1/transit/encrypt", "/v1/transit/decrypt", "/encrypt-pool"])
         #expect(kms.allSatisfy { $0.requestsPerSecond > 0 && $0.errors == 0 && $0.payload == 32 })
         #expect(kms.filter { $0.series == "KMS Encrypt" }.map(\.concurrency) == [1, 16])
         #expect(results.targets.first { $0.name.hasPrefix("KMS Encrypt") }?.value != nil)
+        // Every crypto route against /encrypt-pool: SSM's /decrypt, Transit's encrypt and decrypt, KMS Encrypt.
+        #expect(results.targets.filter { $0.name.hasSuffix("vs /encrypt-pool throughput") && $0.value != nil }.count == 4)
+        // The 50 ms HSM (the fault module, built from the repository): the health check answered throughout.
+        let slow = try #require(results.slowHSM)
+        #expect(slow.delayMilliseconds == 50 && slow.encryptRequestsPerSecond > 0 && slow.encryptErrors == 0)
+        #expect(slow.healthRequestsPerSecond > 0 && slow.healthErrors == 0 && slow.healthP99Milliseconds >= slow.healthP50Milliseconds)
+        #expect(results.targets.first { $0.name.contains("50 ms HSM") }?.value != nil)
         let batch = try #require(results.batch?.first)
         #expect(batch.batchSize == 100 && batch.itemsPerSecond > 0 && batch.errors == 0 && batch.rawOperationsPerSecond > 0)
         #expect(results.targets.first { $0.name.contains("batch") }?.value != nil)
@@ -57,13 +64,14 @@ struct BenchCommandTests {
         let markdown = try String(contentsOfFile: output + "/results.md", encoding: .utf8)
         for heading in [
             "## Targets", "## Raw ceiling R", "## HTTP ceiling H", "## CPU per request", "## Crypto routes, `pool.maxSize` 4", "### 64 B",
-            "## Pool acquire + release", "## `/v1/transit/encrypt` batches", "## KMS v2 `Encrypt` (32-byte seed)", "## Server memory",
+            "## Pool acquire + release", "## `/v1/transit/encrypt` batches", "## KMS v2 `Encrypt` (32-byte seed)", "## A slow HSM",
+            "## Server memory",
             "](chart.svg)",
         ] {
             #expect(markdown.contains(heading), "results.md lacks \(heading)")
         }
         let targetRows = markdown.split(separator: "\n").filter { $0.contains("**pass**") || $0.contains("**FAIL**") || $0.contains("| n/a |") }
-        #expect(targetRows.count == 9)
+        #expect(targetRows.count == 14)
 
         // chart.svg: well-formed XML, a line per route in each of the two panels.
         let svg = try String(contentsOfFile: output + "/chart.svg", encoding: .utf8)

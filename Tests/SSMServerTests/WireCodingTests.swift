@@ -74,6 +74,25 @@ struct WireCodingTests {
         #expect(Self.flat(EncryptGCMRequest.self, #"{"key_label":"k","plain":"aa","aad":"75"}"#)?.aad == "75")
     }
 
+    @Test("Transit's one-item bodies take the fast path; booleans and integers as strings go to JSONDecoder")
+    func transitFlat() throws {
+        let simple = #"{"plaintext":"aGVsbG8=","associated_data":"YQ==","key_version":2,"salt_length":32,"reference":"r"}"#
+        let fast = try #require(Self.flat(TransitRequest.self, simple))
+        let slow = try JSONDecoder().decode(TransitRequest.self, from: Data(simple.utf8))
+        #expect("\(fast)" == "\(slow)")
+        #expect(fast.item.plaintext == "aGVsbG8=" && fast.item.keyVersion == 2 && fast.saltLength == "32" && fast.items.count == 1)
+        // Vault's strings for numbers and booleans: JSONDecoder's rules (VaultFields) read them.
+        for body in [
+            #"{"plaintext":"aGk=","key_version":"2"}"#, #"{"plaintext":"aGk=","derived":"true"}"#,
+            #"{"input":"aGk=","prehashed":"1"}"#, #"{"plaintext":"aGk=","convergent_encryption":"false"}"#,
+        ] {
+            #expect(Self.flat(TransitRequest.self, body) == nil, "\(body)")
+            #expect((try? JSONDecoder().decode(TransitRequest.self, from: Data(body.utf8))) != nil, "\(body)")
+        }
+        #expect(Self.flat(TransitRequest.self, #"{"batch_input":[{"plaintext":"aGk="}]}"#) == nil)
+        #expect(Self.flat(TransitRequest.self, #"{"plaintext":5}"#) == nil)
+    }
+
     @Test("FlatJSON gives up on anything else, so JSONDecoder decides", arguments: [
         #"{"key_label":"k","plain":"00"}"#,  // missing member: JSONDecoder names it
         #"{"key_label":"k","plain":"00","encryption_algorithm":"1"}"#,  // wrong type

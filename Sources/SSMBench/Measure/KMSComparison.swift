@@ -1,10 +1,11 @@
 import Foundation
 
-/// The KMS plugin's `Encrypt` of a 32-byte seed against the HTTP routes that do the same work
-/// on the same server, at the same concurrency (issue 16: at least the Transit encrypt rate):
-/// `KMS Encrypt` (gRPC over the Unix socket, ``KMSThroughput``), `/v1/transit/encrypt` with a single
-/// item under the same Transit key, and `/encrypt-pool` (AES-256-CBC under SSM's key), both
-/// loaded by wrk.
+/// Every protocol's crypto call on 32 bytes, on the same server at the same concurrency: the KMS
+/// plugin's `Encrypt` (gRPC over the Unix socket, ``KMSThroughput``, loaded by h2load), and,
+/// loaded by wrk, `/v1/transit/encrypt` with a single item under the same Transit key,
+/// `/v1/transit/decrypt` of a ciphertext of that key, and `/encrypt-pool` (AES-256-CBC under
+/// SSM's key). Issue 16 asks the KMS rate to reach the Transit encrypt rate; issue 17 every
+/// route 0.9 of `/encrypt-pool`'s.
 struct KMSComparison {
     /// The plugin's key on the bench token (a Transit key, created by the server).
     static let keyName = "ssm-bench-kms"
@@ -12,6 +13,7 @@ struct KMSComparison {
     static let concurrency = [1, 16]
 
     let loader: Wrk
+    let grpcLoader: H2Load
     let directory: String
     let seconds: Int
 
@@ -19,15 +21,18 @@ struct KMSComparison {
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) {
             try await Task.sleep(for: .milliseconds(50))
         }
-        var results = try await KMSThroughput(socketPath: socketPath, seconds: seconds).measure(
+        var results = try await KMSThroughput(socketPath: socketPath, seconds: seconds, loader: grpcLoader).measure(
             server: server, concurrency: concurrency)
         let seed = (0..<KMSThroughput.payload).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
         let v1 = #"{"plaintext":""# + Data(seed).base64EncodedString() + #""}"#
         let pool =
             #"{"key_label":""# + BenchToken.keyLabel + #"","plain":""# + seed.map { String(format: "%02x", $0) }.joined()
             + #"","encryption_algorithm":1}"#
+        let ciphertext = try await Self.ciphertext(server: server, body: v1)
         for (series, path, body) in [
-            ("/v1/transit/encrypt", "/v1/transit/encrypt/\(Self.keyName)", v1), ("/encrypt-pool", "/encrypt-pool", pool),
+            ("/v1/transit/encrypt", "/v1/transit/encrypt/\(Self.keyName)", v1),
+            ("/v1/transit/decrypt", "/v1/transit/decrypt/\(Self.keyName)", #"{"ciphertext":""# + ciphertext + #""}"#),
+            ("/encrypt-pool", "/encrypt-pool", pool),
         ] {
             let answer = try await server.request("POST", path, json: Array(body.utf8))
             guard answer.status == 200 else {
@@ -52,5 +57,18 @@ struct KMSComparison {
             }
         }
         return results
+    }
+
+    /// The Transit ciphertext of `/v1/transit/encrypt` with `body`, for the decrypt series.
+    private static func ciphertext(server: ServerProcess, body: String) async throws -> String {
+        let answer = try await server.request("POST", "/v1/transit/encrypt/\(keyName)", json: Array(body.utf8))
+        struct Answer: Decodable {
+            struct Data: Decodable { var ciphertext: String }
+            var data: Data
+        }
+        guard answer.status == 200, let decoded = try? JSONDecoder().decode(Answer.self, from: Data(answer.body)) else {
+            throw BenchError("/v1/transit/encrypt (32 B) answered \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+        }
+        return decoded.data.ciphertext
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KMSProto
+import SwiftProtobuf
 
 /// One point of the KMS comparison: `Encrypt` of a data-key seed over the plugin's socket, or
 /// the HTTP routes that do the same work (`/v1/transit/encrypt` single item, `/encrypt-pool`).
@@ -25,74 +26,55 @@ public struct KMSResult: Sendable, Codable, Hashable {
 }
 
 /// `Encrypt` calls over the KMS plugin's socket from `concurrency` concurrent callers on one
-/// gRPC connection (as kube-apiserver holds one), each calling again as soon as it is answered.
+/// HTTP/2 connection (as kube-apiserver holds one), each calling again as soon as it is answered.
+///
+/// One call through grpc-swift's client first checks the answer (a ciphertext and a key id) and
+/// warms the key's handles; the load itself comes from ``H2Load``, a C client, so that the
+/// figures are the server's as wrk's are for the HTTP routes.
 struct KMSThroughput {
     /// The series name of the gRPC measurement.
     static let series = "KMS Encrypt"
     /// The seed size kube-apiserver encrypts.
     static let payload = 32
+    /// The method's HTTP/2 path.
+    static let path = "/v2.KeyManagementService/Encrypt"
 
     let socketPath: String
     let seconds: Int
+    let loader: H2Load
 
     func measure(server: ServerProcess, concurrency levels: [Int]) async throws -> [KMSResult] {
-        // No flush coalescing: each caller waits for its answer (as the server's own setting).
-        let transport = try HTTP2ClientTransport.Posix(
-            target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext,
-            config: .defaults { $0.connection.flushCoalescing = nil })
-        let seconds = self.seconds
+        var request = V2_EncryptRequest()
+        request.plaintext = Data((0..<Self.payload).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) })
+        request.uid = "ssm-bench"
+        let message: [UInt8] = try request.serializedBytes()
+        let answer = try await Self.check(request, socketPath: socketPath)
+        var results: [KMSResult] = []
+        for concurrency in levels {
+            let cpuBefore = server.cpuSeconds()
+            let report = try await loader.run(
+                socketPath: socketPath, path: Self.path, message: message, answerBytes: answer.count, streams: concurrency,
+                seconds: seconds)
+            let cpu = server.cpuSeconds() - cpuBefore
+            results.append(
+                KMSResult(
+                    series: Self.series, payload: Self.payload, concurrency: concurrency,
+                    requestsPerSecond: report.seconds > 0 ? Double(report.answered) / report.seconds : 0,
+                    p50Milliseconds: Self.percentile(report.latencies, 0.50), p99Milliseconds: Self.percentile(report.latencies, 0.99),
+                    errors: report.errors,
+                    serverCPUMicrosecondsPerRequest: report.answered > 0 ? cpu / Double(report.answered) * 1e6 : nil))
+        }
+        return results
+    }
+
+    /// One `Encrypt` through grpc-swift's client: the serialized answer, after checking that it
+    /// holds a ciphertext and a key id.
+    static func check(_ request: V2_EncryptRequest, socketPath: String) async throws -> [UInt8] {
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
         return try await withGRPCClient(transport: transport) { client in
-            let kms = V2_KeyManagementService.Client(wrapping: client)
-            let request: V2_EncryptRequest = {
-                var request = V2_EncryptRequest()
-                request.plaintext = Data((0..<Self.payload).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) })
-                request.uid = "ssm-bench"
-                return request
-            }()
-            // The key's handles into the cache, the connection up.
-            let first = try await kms.encrypt(request)
-            guard !first.ciphertext.isEmpty, !first.keyID.isEmpty else { throw BenchError("KMS Encrypt answered no ciphertext") }
-            var results: [KMSResult] = []
-            for concurrency in levels {
-                let end = ContinuousClock.now + .seconds(seconds)
-                let started = ContinuousClock.now
-                let cpuBefore = server.cpuSeconds()
-                let (latencies, errors) = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
-                    for _ in 0..<concurrency {
-                        group.addTask {
-                            var latencies: [Double] = []
-                            var errors = 0
-                            while ContinuousClock.now < end {
-                                let start = ContinuousClock.now
-                                do {
-                                    _ = try await kms.encrypt(request)
-                                    latencies.append((ContinuousClock.now - start).inSeconds * 1000)
-                                } catch {
-                                    errors += 1
-                                }
-                            }
-                            return (latencies, errors)
-                        }
-                    }
-                    var all: [Double] = []
-                    var errors = 0
-                    for try await (latencies, failed) in group {
-                        all += latencies
-                        errors += failed
-                    }
-                    return (all.sorted(), errors)
-                }
-                let elapsed = (ContinuousClock.now - started).inSeconds
-                let cpu = server.cpuSeconds() - cpuBefore
-                results.append(
-                    KMSResult(
-                        series: Self.series, payload: Self.payload, concurrency: concurrency,
-                        requestsPerSecond: elapsed > 0 ? Double(latencies.count) / elapsed : 0,
-                        p50Milliseconds: Self.percentile(latencies, 0.50), p99Milliseconds: Self.percentile(latencies, 0.99),
-                        errors: errors,
-                        serverCPUMicrosecondsPerRequest: latencies.isEmpty ? nil : cpu / Double(latencies.count) * 1e6))
-            }
-            return results
+            let answer = try await V2_KeyManagementService.Client(wrapping: client).encrypt(request)
+            guard !answer.ciphertext.isEmpty, !answer.keyID.isEmpty else { throw BenchError("KMS Encrypt answered no ciphertext") }
+            return try answer.serializedBytes()
         }
     }
 

@@ -26,6 +26,9 @@ public struct BenchResults: Sendable, Codable {
     public var batch: [BatchResult]?
     /// The KMS v2 plugin's `Encrypt` beside `/v1/transit/encrypt` and `/encrypt-pool` (32 B; absent in earlier runs).
     public var kms: [KMSResult]?
+    /// `/health-check` while `/encrypt-pool` waits on a 50 ms HSM (absent when the fault module
+    /// was not available, or in earlier runs).
+    public var slowHSM: SlowHSMResult?
 }
 
 /// One raw-ceiling measurement: PKCS#11 encryptions on reused sessions with a cached key handle.

@@ -97,8 +97,8 @@ enum MarkdownReport {
             lines += [
                 "", "## KMS v2 `Encrypt` (32-byte seed)", "",
                 "The Kubernetes KMS plugin's `Encrypt` over its Unix socket (gRPC, one HTTP/2 connection, the callers' calls "
-                    + "in flight on it) beside `/v1/transit/encrypt` (one item, the same Transit key) and `/encrypt-pool` (AES-256-CBC), "
-                    + "on the same server.", "",
+                    + "in flight on it, loaded by h2load) beside `/v1/transit/encrypt` (one item, the same Transit key), "
+                    + "`/v1/transit/decrypt` and `/encrypt-pool` (AES-256-CBC), loaded by wrk, on the same server.", "",
                 "| series | c | req/s | p50 | p99 | server CPU µs/req | errors |", "|---|---|---|---|---|---|---|",
             ]
             for point in kms {
@@ -107,6 +107,17 @@ enum MarkdownReport {
                         + "\(Format.milliseconds(point.p50Milliseconds)) | \(Format.milliseconds(point.p99Milliseconds)) | "
                         + "\(point.serverCPUMicrosecondsPerRequest.map { Format.decimal($0, 0) } ?? "–") | \(point.errors) |")
             }
+        }
+        if let slow = results.slowHSM {
+            lines += [
+                "", "## A slow HSM (\(slow.delayMilliseconds) ms per `C_Encrypt`)", "",
+                "The fault module in front of the token delays every `C_Encrypt`; \(slow.encryptConnections) connections load "
+                    + "`/encrypt-pool` while one loads `/health-check`, on a server of its own.", "",
+                "| route | c | req/s | p50 | p99 | max | errors |", "|---|---|---|---|---|---|---|",
+                "| `/encrypt-pool` | \(slow.encryptConnections) | \(Format.rate(slow.encryptRequestsPerSecond)) | | | | \(slow.encryptErrors) |",
+                "| `/health-check` | 1 | \(Format.rate(slow.healthRequestsPerSecond)) | \(Format.milliseconds(slow.healthP50Milliseconds)) | "
+                    + "\(Format.milliseconds(slow.healthP99Milliseconds)) | \(Format.milliseconds(slow.healthMaxMilliseconds)) | \(slow.healthErrors) |",
+            ]
         }
         if let memory = results.memory {
             lines += [

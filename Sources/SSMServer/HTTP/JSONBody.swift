@@ -18,8 +18,9 @@ enum JSONBody {
 
     /// Decodes the body as `T`, through ``FlatJSON`` when the body has the common flat shape
     /// (the hot routes), else through `JSONDecoder` (same result, `JSONDecoder`'s errors).
-    static func decodeFlat<T: FlatJSONDecodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+    static func decodeFlat<T: FlatJSONDecodable>(_ type: T.Type, from request: Request, limit: Int, emptyAs empty: T? = nil) async throws -> T {
         let buffer = try await collect(request, limit: limit)
+        if buffer.readableBytes == 0, let empty { return empty }
         if let values = FlatJSON.read(buffer, fields: T.flatFields), let value = T(flatValues: values) {
             return value
         }

@@ -17,7 +17,7 @@ struct TransitCryptoController {
         for method in [HTTPRequest.Method.post, .put] {
             table.add(method, ["\(base)/encrypt/{name}"], .pathKey(.encrypt, parameter: "name")) { request, context in
                 let name = try TransitKeysController.name(context)
-                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decodeFlat(TransitRequest.self, from: request, limit: bodyLimit)
                 do {
                     return try await encrypt(name, body, context)
                 } catch TransitError.keyNotFound where context.may(.generate, key: name) {
@@ -31,7 +31,7 @@ struct TransitCryptoController {
             }
             table.add(method, ["\(base)/decrypt/{name}"], .pathKey(.decrypt, parameter: "name")) { request, context in
                 let name = try TransitKeysController.name(context)
-                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decodeFlat(TransitRequest.self, from: request, limit: bodyLimit)
                 return try await TransitBatch.respond(
                     body, context: context, parse: Self.decryptItem,
                     run: { try await transit.decrypt(name: name, items: $0) },
@@ -39,7 +39,7 @@ struct TransitCryptoController {
             }
             table.add(method, ["\(base)/rewrap/{name}"], .pathKey(.rewrap, parameter: "name")) { request, context in
                 let name = try TransitKeysController.name(context)
-                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decodeFlat(TransitRequest.self, from: request, limit: bodyLimit)
                 return try await TransitBatch.respond(
                     body, context: context, parse: Self.decryptItem,
                     run: { try await transit.rewrap(name: name, items: $0) }, present: Self.presentEncrypted)
@@ -50,7 +50,7 @@ struct TransitCryptoController {
                 guard kind == "plaintext" || kind == "wrapped" else {
                     throw TransitError.invalidArgument("the data key type must be 'plaintext' or 'wrapped'")
                 }
-                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit, emptyAs: .empty)
+                let body = try await JSONBody.decodeFlat(TransitRequest.self, from: request, limit: bodyLimit, emptyAs: .empty)
                 if body.item.nonce != nil { throw Self.nonceRefused }
                 let aad = try VaultFields.base64(body.item.associatedData, field: "associated_data", optional: true)
                 let key = try await transit.dataKey(

@@ -173,3 +173,58 @@ struct TransitUtilityRequest: Decodable {
 
     static let empty = TransitUtilityRequest()
 }
+
+/// The fast path of the hot routes (one item's strings, as hvac and the Vault clients send
+/// them): the same value as `init(from:)`; anything else — `batch_input`, booleans, an
+/// integer field given as a string — is left to `JSONDecoder`.
+extension TransitRequest: FlatJSONDecodable {
+    static let flatFields = [
+        "plaintext", "ciphertext", "associated_data", "context", "nonce", "key_version", "input", "signature", "hmac",
+        "reference", "type", "partial_failure_response_code", "hash_algorithm", "algorithm", "signature_algorithm",
+        "marshaling_algorithm", "salt_length", "bits",
+        // Read by `init(from:)` with Vault's rules for booleans: never on the fast path.
+        "derived", "convergent_encryption", "prehashed",
+    ]
+
+    init?(flatValues values: [FlatJSONValue?]) {
+        // A string field given as a number, an integer field given as a string, or a boolean: JSONDecoder's rules.
+        func string(_ index: Int) -> String?? {
+            guard let value = values[index] else { return .some(nil) }
+            return value.string.map { .some($0) }
+        }
+        func integer(_ index: Int) -> Int?? {
+            guard let value = values[index] else { return .some(nil) }
+            return value.integer.map { .some($0) }
+        }
+        guard values[18] == nil, values[19] == nil, values[20] == nil,
+            let plaintext = string(0), let ciphertext = string(1), let associatedData = string(2), let context = string(3),
+            let nonce = string(4), let keyVersion = integer(5), let input = string(6), let signature = string(7),
+            let hmac = string(8), let reference = string(9), let type = string(10), let partialFailure = integer(11),
+            let hashAlgorithm = string(12), let algorithm = string(13), let signatureAlgorithm = string(14),
+            let marshalingAlgorithm = string(15), let bits = integer(17)
+        else { return nil }
+        item.plaintext = plaintext
+        item.ciphertext = ciphertext
+        item.associatedData = associatedData
+        item.context = context
+        item.nonce = nonce
+        item.keyVersion = keyVersion
+        item.input = input
+        item.signature = signature
+        item.hmac = hmac
+        item.reference = reference
+        self.type = type
+        partialFailureResponseCode = partialFailure
+        self.hashAlgorithm = hashAlgorithm
+        self.algorithm = algorithm
+        self.signatureAlgorithm = signatureAlgorithm
+        self.marshalingAlgorithm = marshalingAlgorithm
+        // Vault's salt_length is a string or a number.
+        switch values[16] {
+        case .string(let text): saltLength = text
+        case .integer(let number): saltLength = String(number)
+        case nil: saltLength = nil
+        }
+        self.bits = bits
+    }
+}

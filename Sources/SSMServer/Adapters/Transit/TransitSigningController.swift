@@ -15,7 +15,7 @@ struct TransitSigningController {
             table.add(method, ["\(base)/sign/{name}", "\(base)/sign/{name}/{hash}"], .pathKey(.sign, parameter: "name")) {
                 request, context in
                 let name = try TransitKeysController.name(context)
-                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decodeFlat(TransitRequest.self, from: request, limit: bodyLimit)
                 let options = try Self.options(body, context)
                 return try await TransitBatch.respond(
                     body, context: context, parse: Self.signItem,
@@ -28,7 +28,7 @@ struct TransitSigningController {
             table.add(method, ["\(base)/hmac/{name}", "\(base)/hmac/{name}/{hash}"], .pathKey(.hmac, parameter: "name")) {
                 request, context in
                 let name = try TransitKeysController.name(context)
-                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decodeFlat(TransitRequest.self, from: request, limit: bodyLimit)
                 let hash = try TransitService.digestAlgorithm(
                     named: context.parameters.get("hash") ?? body.algorithm ?? body.hashAlgorithm, field: "algorithm")
                 return try await TransitBatch.respond(
@@ -42,7 +42,7 @@ struct TransitSigningController {
             table.add(method, ["\(base)/verify/{name}", "\(base)/verify/{name}/{hash}"], .pathKey(.verify, parameter: "name")) {
                 request, context in
                 let name = try TransitKeysController.name(context)
-                let body = try await JSONBody.decode(TransitRequest.self, from: request, limit: bodyLimit)
+                let body = try await JSONBody.decodeFlat(TransitRequest.self, from: request, limit: bodyLimit)
                 let options = try Self.options(body, context)
                 // HMAC verification when the items carry `hmac` (all of them, as Vault requires).
                 let items = body.items
