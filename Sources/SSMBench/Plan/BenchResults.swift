@@ -26,6 +26,9 @@ public struct BenchResults: Sendable, Codable {
     public var batch: [BatchResult]?
     /// The KMS v2 plugin's `Encrypt` beside `/v1/transit/encrypt` and `/encrypt-pool` (32 B; absent in earlier runs).
     public var kms: [KMSResult]?
+    /// p11-kit's RPC, the existing way to share one HSM between processes, beside the same C loop
+    /// in-process (absent in earlier runs; `skipped` says why when p11-kit is not installed).
+    public var p11kit: P11KitResult?
 }
 
 /// One raw-ceiling measurement: PKCS#11 encryptions on reused sessions with a cached key handle.

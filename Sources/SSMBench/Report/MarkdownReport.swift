@@ -108,6 +108,7 @@ enum MarkdownReport {
                         + "\(point.serverCPUMicrosecondsPerRequest.map { Format.decimal($0, 0) } ?? "–") | \(point.errors) |")
             }
         }
+        lines += p11KitSection(results)
         if let memory = results.memory {
             lines += [
                 "", "## Server memory (VmRSS), `pool.maxSize` \(memory.poolSize)", "", "| state | RSS |", "|---|---|",

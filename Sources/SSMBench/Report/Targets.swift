@@ -127,10 +127,11 @@ enum Targets {
         } else {
             targets.append(missing(kmsName, ">= 1.0", "x"))
         }
+        targets.append(p11KitTarget(results))
         return targets
     }
 
-    private static func missing(_ name: String, _ requirement: String, _ unit: String) -> TargetResult {
+    static func missing(_ name: String, _ requirement: String, _ unit: String) -> TargetResult {
         TargetResult(name: name, requirement: requirement, value: nil, unit: unit, detail: "not measured in this run", verdict: "n/a")
     }
 }
