@@ -7,7 +7,8 @@ struct P11KitTargetTests {
     @Test("best /encrypt-pool against the best RPC point of the same payload: pass at or above 1, fail below")
     func verdict() throws {
         for (pool, expected) in [(12_000.0, "pass"), (10_000.0, "pass"), (9_000.0, "fail")] {
-            let target = Targets.p11KitTarget(results(pool: [(4, 64, 3_000), (32, 64, pool), (32, 1024, 50_000)], rpc: [7_000, 10_000]))
+            let target = Targets.p11KitTarget(
+                results(pool: [(4, 64, 3_000), (32, 64, pool), (32, 1024, 50_000)], rpc: [7_000, 10_000]))
             #expect(target.verdict == expected, "\(pool)")
             #expect(target.value == pool / 10_000)
             #expect(target.detail.contains("2 threads"))
@@ -44,17 +45,20 @@ struct P11KitTargetTests {
         var results = BenchResults(started: "", elapsedSeconds: 0, machine: machine, plan: plan, serverEnvironment: [:])
         results.http = pool.map { concurrency, payload, rate in
             HTTPResult(
-                route: "/encrypt-pool", poolSize: 10, payload: payload, concurrency: concurrency, requestsPerSecond: rate, p50Milliseconds: 1,
+                route: "/encrypt-pool", poolSize: 10, payload: payload, concurrency: concurrency, requestsPerSecond: rate,
+                p50Milliseconds: 1,
                 p99Milliseconds: 2, meanMilliseconds: 1, maxMilliseconds: 3, requests: Int(rate), errors: poolErrors,
                 serverCPUMicrosecondsPerRequest: 100)
         }
         let points = rpc.enumerated().map { index, rate in
             RawResult(
-                mechanism: "CKM_AES_ECB", payload: 64, threads: index + 1, operationsPerSecond: rate, microsecondsPerOperation: 100,
+                mechanism: "CKM_AES_ECB", payload: 64, threads: index + 1, operationsPerSecond: rate,
+                microsecondsPerOperation: 100,
                 cpuMicrosecondsPerOperation: 50)
         }
         results.p11kit = P11KitResult(
-            mechanism: "CKM_AES_ECB", payload: 64, serverCommand: "p11-kit server", version: nil, rpc: points, inProcess: points, skipped: nil)
+            mechanism: "CKM_AES_ECB", payload: 64, serverCommand: "p11-kit server", version: nil, rpc: points, inProcess: points,
+            skipped: nil)
         return results
     }
 }

@@ -39,7 +39,9 @@ struct P11KitRPC {
 
     /// Where Debian (`/usr/lib/<triplet>/pkcs11`) and other distributions install the client module.
     static var clientModuleCandidates: [String] {
-        let triplets = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib")) ?? []).filter { $0.hasSuffix("-linux-gnu") }
+        let triplets = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib")) ?? []).filter {
+            $0.hasSuffix("-linux-gnu")
+        }
         return triplets.sorted().map { "/usr/lib/\($0)/pkcs11/p11-kit-client.so" }
             + ["/usr/lib64/pkcs11/p11-kit-client.so", "/usr/lib/pkcs11/p11-kit-client.so"]
     }
@@ -50,7 +52,9 @@ struct P11KitRPC {
             mechanism: mechanism.description, payload: payload, serverCommand: "",
             version: Subprocess.output("dpkg-query", ["-W", "-f=${Version}", "p11-kit"]), rpc: [], inProcess: [], skipped: nil)
         let threadNames = threadCounts.map { $0 == 1 ? "1 thread" : "\($0) threads" }.joined(separator: " and ")
-        progress("p11-kit RPC: \(mechanism) \(Format.bytes(payload)) through p11-kit server + p11-kit-client.so, and in-process, \(threadNames)")
+        progress(
+            "p11-kit RPC: \(mechanism) \(Format.bytes(payload)) through p11-kit server + p11-kit-client.so, and in-process, \(threadNames)"
+        )
         func skip(_ reason: String) -> P11KitResult {
             progress("  skipped: \(reason)")
             result.skipped = reason
@@ -61,7 +65,9 @@ struct P11KitRPC {
             return skip("p11-kit not found in PATH (Debian: apt-get install p11-kit)")
         }
         guard let client = Self.clientModuleCandidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            return skip("p11-kit-client.so not found in \(Self.clientModuleCandidates.joined(separator: ", ")) (Debian: apt-get install p11-kit-modules)")
+            return skip(
+                "p11-kit-client.so not found in \(Self.clientModuleCandidates.joined(separator: ", ")) (Debian: apt-get install p11-kit-modules)"
+            )
         }
         // A socket address holds 107 bytes.
         let socket = directory.utf8.count < 90 ? "\(directory)/p11-kit.sock" : "/tmp/ssm-bench-p11kit-\(getpid()).sock"
@@ -69,7 +75,8 @@ struct P11KitRPC {
         let token = self.token
         let seconds = self.seconds
         let logPath = "\(directory)/p11-kit-server.log"
-        let measured = try await onOwnThread { () throws -> Swift.Result<(String, [RawResult], [RawResult]), P11KitServer.StartFailure> in
+        let measured = try await onOwnThread {
+            () throws -> Swift.Result<(String, [RawResult], [RawResult]), P11KitServer.StartFailure> in
             let server: P11KitServer
             do {
                 server = try P11KitServer(

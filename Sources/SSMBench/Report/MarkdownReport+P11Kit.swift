@@ -25,7 +25,8 @@ extension MarkdownReport {
             }
         }
         let size = results.plan.referencePoolSize
-        for point in results.http where point.route == "/encrypt-pool" && point.payload == peer.payload && point.poolSize == size {
+        for point in results.http where point.route == "/encrypt-pool" && point.payload == peer.payload && point.poolSize == size
+        {
             lines.append(
                 "| `/encrypt-pool`, pool \(size) | \(point.concurrency) | \(Format.rate(point.requestsPerSecond)) | "
                     + "\(share(point.requestsPerSecond)) |")

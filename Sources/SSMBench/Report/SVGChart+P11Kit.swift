@@ -43,7 +43,9 @@ extension SVGChart {
             (p11KitColor, "p11-kit-client.so → p11-kit server → SoftHSM: client threads"),
         ].enumerated() {
             let x = left + Double(index) * width / 2
-            svg.append("<rect x=\"\(Format.decimal(x, 1))\" y=\"\(Format.decimal(bottom + 24, 1))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>")
+            svg.append(
+                "<rect x=\"\(Format.decimal(x, 1))\" y=\"\(Format.decimal(bottom + 24, 1))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>"
+            )
             svg.append(text(x: x + 18, y: bottom + 34, name))
         }
         return svg

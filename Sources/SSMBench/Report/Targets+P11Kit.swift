@@ -8,13 +8,15 @@ extension Targets {
     static func p11KitTarget(_ results: BenchResults) -> TargetResult {
         guard let peer = results.p11kit else { return missing(p11KitName, ">= 1.0", "x") }
         if let reason = peer.skipped {
-            return TargetResult(name: p11KitName, requirement: ">= 1.0", value: nil, unit: "x", detail: "p11-kit not measured: \(reason)", verdict: "n/a")
+            return TargetResult(
+                name: p11KitName, requirement: ">= 1.0", value: nil, unit: "x", detail: "p11-kit not measured: \(reason)",
+                verdict: "n/a")
         }
         let pool = results.http.filter { $0.route == "/encrypt-pool" && $0.payload == peer.payload }
             .max { $0.requestsPerSecond < $1.requestsPerSecond }
-        guard let pool, let rpc = peer.rpc.max(by: { $0.operationsPerSecond < $1.operationsPerSecond }), rpc.operationsPerSecond > 0 else {
-            return missing(p11KitName, ">= 1.0", "x")
-        }
+        guard let pool, let rpc = peer.rpc.max(by: { $0.operationsPerSecond < $1.operationsPerSecond }),
+            rpc.operationsPerSecond > 0
+        else { return missing(p11KitName, ">= 1.0", "x") }
         let ratio = pool.requestsPerSecond / rpc.operationsPerSecond
         return TargetResult(
             name: p11KitName, requirement: ">= 1.0", value: ratio, unit: "x",

@@ -24,7 +24,9 @@ final class P11KitServer {
     /// Runs `executable server -f --provider module -n socketPath pkcs11:token=<tokenLabel>` with
     /// `environment` (which must let the module find the token, e.g. `SOFTHSM2_CONF`) and waits
     /// until the socket exists, at most 10 s.
-    init(executable: String, module: String, tokenLabel: String, socketPath: String, environment: [String: String], logPath: String) throws {
+    init(
+        executable: String, module: String, tokenLabel: String, socketPath: String, environment: [String: String], logPath: String
+    ) throws {
         let arguments = ["server", "-f", "--provider", module, "-n", socketPath, "pkcs11:token=" + Self.uriEncoded(tokenLabel)]
         commandLine = ([executable] + arguments).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         address = "unix:path=" + socketPath
