@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ssm needs to build, run and test, when missing (chromium for the
-# status page's test, haproxy for the scale test, prometheus for promtool), and the Python
-# tools and modules the test command runs (hadolint, kubernetes-validate; websockets for
-# driving chromium, PyYAML for the monitoring checks).
+# status page's test, haproxy for the scale test, prometheus for promtool, p11-kit and
+# p11-kit-modules for ssm-bench's p11-kit series), and the Python tools and modules the test
+# command runs (hadolint, kubernetes-validate; websockets for driving chromium, PyYAML for the
+# monitoring checks).
 # Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 
-packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc systemd wrk nghttp2-client chromium haproxy prometheus "$@")
+packages=(softhsm2 libsofthsm2-dev libp11-kit-dev opensc curl jq openssl gcc systemd wrk nghttp2-client p11-kit p11-kit-modules chromium haproxy prometheus "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

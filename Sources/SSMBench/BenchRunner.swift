@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs every measurement of a ``BenchPlan`` and returns the results with the targets evaluated.
 ///
-/// In order: the raw ceiling R and the pool's overhead in this process; then, for each pool
+/// In order: the raw ceiling R, p11-kit's RPC and the pool's overhead in this process; then, for each pool
 /// size, an `ssm serve` child on the bench token — the reference size's server first, which
 /// also measures the HTTP ceiling H (`/health-check`) and memory — loaded by wrk on
 /// `/encrypt`, `/encrypt-pool` and `/decrypt` at every payload and concurrency.
@@ -56,6 +56,8 @@ public struct BenchRunner: Sendable {
         for raw in results.raw {
             progress("  \(raw.mechanism) \(Format.bytes(raw.payload)), \(raw.threads == 1 ? "1 thread" : "\(raw.threads) threads"): \(Format.rate(raw.operationsPerSecond)) ops/s")
         }
+        results.p11kit = try await P11KitRPC(token: token, seconds: plan.inProcessSeconds, directory: workDirectory, progress: progress)
+            .measure(payload: plan.smallestPayload, threadCounts: [1, plan.rawThreads])
         progress("pool acquire + release")
         results.pool = try await PoolOverhead(seconds: plan.inProcessSeconds, cores: results.machine.cores).measure()
         for pool in results.pool {
@@ -235,7 +237,7 @@ extension BenchPlan {
 
     /// About how long the run takes, in seconds (measurement time plus a few seconds per server).
     public var estimatedSeconds: Int {
-        Int(Double((payloads.count + 1) * 2 + 3) * inProcessSeconds)
+        Int(Double((payloads.count + 1) * 2 + 3 + 4) * inProcessSeconds)
             + Int(Double(pointCount + 4 * KMSComparison.concurrency.count) * (Double(secondsPerPoint) + 0.25))
             + poolSizes.count * 6 + secondsPerPoint + 10
     }

@@ -40,6 +40,40 @@ struct EncryptionTests {
         }
     }
 
+    @Test("AES-ECB round-trips whole blocks without padding; block i is AES of block i alone", arguments: [16, 64, 1024])
+    func aesECB(length: Int) throws {
+        let block = randomBytes(16)
+        // The same block first and last (once when the input is one block).
+        let plaintext = length == 16 ? block : block + randomBytes(length - 32) + block
+        try SoftHSMToken.shared().withTemporaryKey(.aes(bits: 256)) { session, key in
+            let ciphertext = try session.encrypt(.aesECB, key: key, data: plaintext)
+            #expect(ciphertext.count == length)
+            #expect(try session.decrypt(.aesECB, key: key, data: ciphertext) == plaintext)
+            // The first block is CBC's with a zero IV (AES of the block itself); an equal block
+            // elsewhere encrypts the same.
+            let cbc = try session.encrypt(.aesCBCPad(iv: [UInt8](repeating: 0, count: 16)), key: key, data: block)
+            #expect(Array(ciphertext.prefix(16)) == Array(cbc.prefix(16)))
+            if length > 16 { #expect(Array(ciphertext.suffix(16)) == Array(ciphertext.prefix(16))) }
+        }
+    }
+
+    @Test("AES-ECB input that is not whole 16-byte blocks is rejected before reaching the token", arguments: [1, 15, 17, 63])
+    func aesECBPartialBlock(length: Int) throws {
+        try SoftHSMToken.shared().withTemporaryKey(.aes(bits: 128)) { (session: borrowing Session, key) throws in
+            let encrypt = #expect(throws: PKCS11Error.self) { try session.encrypt(.aesECB, key: key, data: randomBytes(length)) }
+            guard case .invalidArgument(let message)? = encrypt?.kind else {
+                Issue.record("expected invalidArgument, got \(String(describing: encrypt))")
+                return
+            }
+            #expect(message.contains("whole 16-byte blocks"))
+            #expect(encrypt?.errorClass == .badInput)
+            let decrypt = #expect(throws: PKCS11Error.self) { try session.decrypt(.aesECB, key: key, data: randomBytes(length)) }
+            #expect(decrypt?.errorClass == .badInput)
+            // Nothing was left half-initialised on the session.
+            #expect(try session.encrypt(.aesECB, key: key, data: randomBytes(32)).count == 32)
+        }
+    }
+
     @Test("DES-CBC-PAD and DES3-CBC-PAD round-trip", arguments: [0, 7, 8, 9, 100])
     func desCBC(length: Int) throws {
         let plaintext = randomBytes(length)

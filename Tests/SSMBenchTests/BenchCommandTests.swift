@@ -39,7 +39,7 @@ struct BenchCommandTests {
         let memory = try #require(results.memory)
         #expect(memory.idleKiB > 0 && memory.keepAliveKiB > 0 && memory.keepAliveAfterEncryptKiB > 0 && memory.underLoadKiB > 0)
         #expect(memory.keepAliveConnections == 200 && memory.keepAliveAnswered == 200)
-        #expect(results.targets.count == 14)
+        #expect(results.targets.count == 15)
         let kms = try #require(results.kms)
         #expect(Set(kms.map(\.series)) == ["KMS Encrypt", "/v1/transit/encrypt", "/v1/transit/decrypt", "/encrypt-pool"])
         #expect(kms.allSatisfy { $0.requestsPerSecond > 0 && $0.errors == 0 && $0.payload == 32 })
@@ -65,19 +65,42 @@ struct BenchCommandTests {
         for heading in [
             "## Targets", "## Raw ceiling R", "## HTTP ceiling H", "## CPU per request", "## Crypto routes, `pool.maxSize` 4", "### 64 B",
             "## Pool acquire + release", "## `/v1/transit/encrypt` batches", "## KMS v2 `Encrypt` (32-byte seed)", "## A slow HSM",
-            "## Server memory",
+            "## p11-kit's RPC: the existing way to share one HSM (64 B)", "## Server memory",
             "](chart.svg)",
         ] {
             #expect(markdown.contains(heading), "results.md lacks \(heading)")
         }
         let targetRows = markdown.split(separator: "\n").filter { $0.contains("**pass**") || $0.contains("**FAIL**") || $0.contains("| n/a |") }
-        #expect(targetRows.count == 14)
+        #expect(targetRows.count == 15)
 
         // chart.svg: well-formed XML, a line per route in each of the two panels.
         let svg = try String(contentsOfFile: output + "/chart.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 6)
         #expect(XMLParser(data: Data(svg.utf8)).parse())
+
+        // p11-kit's RPC: measured where p11-kit and its client module are installed (scripts/deps.sh
+        // installs them), else skipped with the reason in the report.
+        let peer = try #require(results.p11kit)
+        let peerTarget = results.targets.first { $0.name.contains("p11-kit") }
+        #expect(peer.mechanism == "CKM_AES_ECB" && peer.payload == 64)
+        let clientInstalled = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib")) ?? [])
+            .contains { FileManager.default.fileExists(atPath: "/usr/lib/\($0)/pkcs11/p11-kit-client.so") }
+        let installed = FileManager.default.isExecutableFile(atPath: "/usr/bin/p11-kit") && clientInstalled
+        #expect((peer.skipped == nil) == installed, "p11-kit installed: \(installed); skipped: \(peer.skipped ?? "no")")
+        if let reason = peer.skipped {
+            #expect(peer.rpc.isEmpty && markdown.contains("Not measured: \(reason)"))
+            #expect(peerTarget?.verdict == "n/a")
+        } else {
+            for points in [peer.rpc, peer.inProcess] {
+                #expect(points.map(\.threads) == [1, results.plan.rawThreads])
+                #expect(points.allSatisfy { $0.mechanism == "CKM_AES_ECB" && $0.payload == 64 && $0.operationsPerSecond > 0 })
+            }
+            #expect(peer.serverCommand.contains(" server -f --provider "))
+            #expect(peerTarget?.value != nil)
+            // The bars beside /encrypt-pool's.
+            #expect(svg.contains("p11-kit-client.so → p11-kit server"))
+        }
     }
 
     @Test("a bad plan is refused before anything starts")

@@ -8,11 +8,12 @@ extension Mechanism {
         case .aesGCM: CK_MECHANISM_TYPE(CKM_AES_GCM)
         case .desCBCPad: CK_MECHANISM_TYPE(CKM_DES_CBC_PAD)
         case .des3CBCPad: CK_MECHANISM_TYPE(CKM_DES3_CBC_PAD)
+        case .aesECB: CK_MECHANISM_TYPE(CKM_AES_ECB)
         }
     }
 
     /// Lends the mechanism as a `CK_MECHANISM` whose parameter buffers (IV, AAD,
-    /// `CK_GCM_PARAMS`) stay valid for the duration of `body`.
+    /// `CK_GCM_PARAMS`; none for AES-ECB) stay valid for the duration of `body`.
     @discardableResult
     func withUnsafeMechanism<Result>(
         _ body: (UnsafeMutablePointer<CK_MECHANISM>) throws(PKCS11Error) -> Result
@@ -25,6 +26,11 @@ extension Mechanism {
                 return try withUnsafeMutablePointer(to: &mechanism) { (pointer) throws(PKCS11Error) -> Result in
                     try body(pointer)
                 }
+            }
+        case .aesECB:
+            var mechanism = CK_MECHANISM(mechanism: type, pParameter: nil, ulParameterLen: 0)
+            return try withUnsafeMutablePointer(to: &mechanism) { (pointer) throws(PKCS11Error) -> Result in
+                try body(pointer)
             }
         case .aesGCM(let iv, let aad, let tagBits):
             return try withCBytes(iv) { (iv, ivLength) throws(PKCS11Error) -> Result in

@@ -1,8 +1,9 @@
 /// An encryption mechanism with its parameters.
 ///
 /// IV lengths are checked before calling the module: AES-CBC 16 bytes, DES/DES3-CBC 8,
-/// AES-GCM 12. AES-GCM output is ciphertext ‖ tag (the PKCS#11 convention) and its input
-/// for decryption is the same.
+/// AES-GCM 12, none for AES-ECB (whose input must be whole 16-byte blocks, also checked).
+/// AES-GCM output is ciphertext ‖ tag (the PKCS#11 convention) and its input for decryption
+/// is the same.
 public enum Mechanism: Sendable, Hashable, CustomStringConvertible {
     /// `CKM_AES_CBC_PAD`: AES-CBC with PKCS#7 padding; a 16-byte IV.
     case aesCBCPad(iv: [UInt8])
@@ -13,6 +14,11 @@ public enum Mechanism: Sendable, Hashable, CustomStringConvertible {
     case desCBCPad(iv: [UInt8])
     /// `CKM_DES3_CBC_PAD`: triple DES-CBC with PKCS#7 padding; an 8-byte IV.
     case des3CBCPad(iv: [UInt8])
+    /// `CKM_AES_ECB`: AES block by block, no IV and no padding, so the input must be a whole
+    /// number of 16-byte blocks and equal blocks give equal ciphertext. Not for protecting
+    /// data: it exists for `ssm-bench`, which measures p11-kit's RPC (the one AES mode that RPC
+    /// carries, having no parameter) beside the same loop in-process.
+    case aesECB
 
     /// The IV length the mechanism requires, in bytes.
     public var requiredIVLength: Int {
@@ -20,6 +26,7 @@ public enum Mechanism: Sendable, Hashable, CustomStringConvertible {
         case .aesCBCPad: 16
         case .aesGCM: 12
         case .desCBCPad, .des3CBCPad: 8
+        case .aesECB: 0
         }
     }
 
@@ -27,6 +34,7 @@ public enum Mechanism: Sendable, Hashable, CustomStringConvertible {
     public var iv: [UInt8] {
         switch self {
         case .aesCBCPad(let iv), .aesGCM(let iv, _, _), .desCBCPad(let iv), .des3CBCPad(let iv): iv
+        case .aesECB: []
         }
     }
 
@@ -37,6 +45,7 @@ public enum Mechanism: Sendable, Hashable, CustomStringConvertible {
         case .aesGCM: "CKM_AES_GCM"
         case .desCBCPad: "CKM_DES_CBC_PAD"
         case .des3CBCPad: "CKM_DES3_CBC_PAD"
+        case .aesECB: "CKM_AES_ECB"
         }
     }
 
@@ -47,6 +56,16 @@ public enum Mechanism: Sendable, Hashable, CustomStringConvertible {
         }
         if case .aesGCM(_, _, let tagBits) = self, !(32...128).contains(tagBits) || tagBits % 8 != 0 {
             throw PKCS11Error.invalidArgument("\(self) tag length must be 32…128 bits in steps of 8, not \(tagBits)")
+        }
+    }
+
+    /// Checks the parameters (``validate()``) and that an input of `length` bytes suits the
+    /// mechanism: AES-ECB takes whole 16-byte blocks only; throws
+    /// ``PKCS11Error/Kind/invalidArgument(_:)``.
+    public func validate(inputLength length: Int) throws(PKCS11Error) {
+        try validate()
+        if case .aesECB = self, !length.isMultiple(of: 16) {
+            throw PKCS11Error.invalidArgument("\(self) needs whole 16-byte blocks, not \(length) bytes")
         }
     }
 }

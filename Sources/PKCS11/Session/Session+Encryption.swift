@@ -4,7 +4,7 @@ extension Session {
     /// Single-part encryption: `C_EncryptInit` + `C_Encrypt` (a size query, then the call;
     /// retried once on `CKR_BUFFER_TOO_SMALL`). AES-GCM returns ciphertext ‖ tag.
     public func encrypt(_ mechanism: Mechanism, key: ObjectHandle, data: [UInt8]) throws(PKCS11Error) -> [UInt8] {
-        try mechanism.validate()
+        try mechanism.validate(inputLength: data.count)
         return try mechanism.withUnsafeMechanism { (mechanism) throws(PKCS11Error) in
             try call("C_EncryptInit", \.C_EncryptInit) { $0($1, mechanism, CK_OBJECT_HANDLE(key.rawValue)) }
             return try singlePart("C_Encrypt", \.C_Encrypt, input: data)
@@ -15,7 +15,7 @@ extension Session {
     /// retried once on `CKR_BUFFER_TOO_SMALL`). AES-GCM expects ciphertext ‖ tag; a wrong tag
     /// fails with a ``PKCS11ErrorClass/badInput`` error.
     public func decrypt(_ mechanism: Mechanism, key: ObjectHandle, data: [UInt8]) throws(PKCS11Error) -> [UInt8] {
-        try mechanism.validate()
+        try mechanism.validate(inputLength: data.count)
         return try mechanism.withUnsafeMechanism { (mechanism) throws(PKCS11Error) in
             try call("C_DecryptInit", \.C_DecryptInit) { $0($1, mechanism, CK_OBJECT_HANDLE(key.rawValue)) }
             return try singlePart("C_Decrypt", \.C_Decrypt, input: data)

@@ -22,43 +22,35 @@ struct RawCeiling {
         let seconds = self.seconds
         return try await onOwnThread { () throws -> [RawResult] in
             setenv("SOFTHSM2_CONF", token.configurationPath, 1)
-            let module = try PKCS11Module.load(path: token.modulePath)
-            defer { module.finalize() }
-            let slot = try module.selectToken(.label(token.label)).slot
-            // The anchor keeps the login for the other sessions (login state is per token).
-            let anchor = try module.openSession(slot: slot)
-            defer { try? anchor.close() }
-            try Session(anchor).login(pin: token.pin)
-            guard let key = try Session(anchor).findSecretKeys(label: BenchToken.keyLabel).first else {
-                throw BenchError("no key \(BenchToken.keyLabel) on token \(token.label)")
-            }
-            var cases: [(String, Int)] = payloads.map { ("CKM_AES_CBC_PAD", $0) }
-            if let smallest = payloads.min() { cases.append(("CKM_AES_GCM", smallest)) }
-            var results: [RawResult] = []
-            for (mechanism, payload) in cases {
-                for threads in threadCounts {
-                    results.append(
-                        try Self.run(
-                            module: module, slot: slot, key: key, mechanism: mechanism, payload: payload, threads: threads,
-                            seconds: seconds))
+            return try token.withKey(modulePath: token.modulePath) { module, slot, key in
+                var cases: [(Mechanism, Int)] = payloads.map { (.aesCBCPad(iv: [UInt8](repeating: 7, count: 16)), $0) }
+                if let smallest = payloads.min() { cases.append((.aesGCM(iv: [UInt8](repeating: 7, count: 12)), smallest)) }
+                var results: [RawResult] = []
+                for (mechanism, payload) in cases {
+                    for threads in threadCounts {
+                        results.append(
+                            try Self.run(
+                                module: module, slot: slot, key: key, mechanism: mechanism, payload: payload, threads: threads,
+                                seconds: seconds))
+                    }
                 }
+                return results
             }
-            return results
         }
     }
 
-    /// `threads` threads encrypting `payload` bytes for `seconds` each.
-    private static func run(
-        module: PKCS11Module, slot: SlotID, key: ObjectHandle, mechanism name: String, payload: Int, threads: Int,
+    /// `threads` threads encrypting `payload` bytes for `seconds` each (on `module`'s token in
+    /// `slot`, logged in), every answer checked to be as long as `mechanism` makes it.
+    static func run(
+        module: PKCS11Module, slot: SlotID, key: ObjectHandle, mechanism: Mechanism, payload: Int, threads: Int,
         seconds: Double
     ) throws -> RawResult {
+        let name = mechanism.description
         let counts = Mutex<[(operations: Int, seconds: Double, cpuSeconds: Double)]>([])
         let failure = Mutex<String?>(nil)
         let group = DispatchGroup()
         let data = (0..<payload).map { UInt8(truncatingIfNeeded: $0) }
-        let mechanism: Mechanism =
-            name == "CKM_AES_GCM"
-            ? .aesGCM(iv: [UInt8](repeating: 7, count: 12)) : .aesCBCPad(iv: [UInt8](repeating: 7, count: 16))
+        let expected = try ciphertextLength(mechanism, payload: payload)
         for _ in 0..<threads {
             group.enter()
             let thread = Thread {
@@ -67,14 +59,14 @@ struct RawCeiling {
                     let handle = try module.openSession(slot: slot)
                     defer { try? handle.close() }
                     let session = Session(handle)
-                    _ = try session.encrypt(mechanism, key: key, data: data)  // warm
+                    try check(session.encrypt(mechanism, key: key, data: data).count, expected)  // warm
                     let cpuStart = Self.threadCPUSeconds()
                     let start = ContinuousClock.now
                     let deadline = start + .milliseconds(Int(seconds * 1000))
                     var operations = 0
                     var now = start
                     while now < deadline {
-                        for _ in 0..<8 { _ = try session.encrypt(mechanism, key: key, data: data) }
+                        for _ in 0..<8 { try check(session.encrypt(mechanism, key: key, data: data).count, expected) }
                         operations += 8
                         now = ContinuousClock.now
                     }
@@ -87,7 +79,9 @@ struct RawCeiling {
             thread.start()
         }
         group.wait()
-        if let message = failure.withLock({ $0 }) { throw BenchError("raw ceiling (\(name), \(payload) B): \(message)") }
+        if let message = failure.withLock({ $0 }) {
+            throw BenchError("\(name), \(payload) B, \(threads) threads through \(module.path): \(message)")
+        }
         let perThread = counts.withLock { $0 }
         let total = perThread.reduce(0.0) { $0 + Double($1.operations) / $1.seconds }
         let operations = perThread.reduce(0) { $0 + $1.operations }
@@ -96,6 +90,23 @@ struct RawCeiling {
             mechanism: name, payload: payload, threads: threads, operationsPerSecond: total,
             microsecondsPerOperation: Double(threads) / total * 1e6,
             cpuMicrosecondsPerOperation: operations > 0 ? cpu / Double(operations) * 1e6 : 0)
+    }
+
+    /// The ciphertext length of `payload` bytes under `mechanism`.
+    private static func ciphertextLength(_ mechanism: Mechanism, payload: Int) throws -> Int {
+        switch mechanism {
+        case .aesCBCPad: return (payload / 16 + 1) * 16
+        case .desCBCPad, .des3CBCPad: return (payload / 8 + 1) * 8
+        case .aesGCM(_, _, let tagBits): return payload + tagBits / 8
+        case .aesECB:
+            guard payload.isMultiple(of: 16) else { throw BenchError("\(mechanism) needs whole 16-byte blocks, not \(payload) B") }
+            return payload
+        }
+    }
+
+    /// Throws unless an answer of `length` bytes has the `expected` length.
+    private static func check(_ length: Int, _ expected: Int) throws {
+        guard length == expected else { throw BenchError("a \(length)-byte answer where \(expected) bytes were due") }
     }
 
     /// This thread's CPU time so far, in seconds.

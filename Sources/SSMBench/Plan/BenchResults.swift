@@ -29,6 +29,9 @@ public struct BenchResults: Sendable, Codable {
     /// `/health-check` while `/encrypt-pool` waits on a 50 ms HSM (absent when the fault module
     /// was not available, or in earlier runs).
     public var slowHSM: SlowHSMResult?
+    /// p11-kit's RPC, the existing way to share one HSM between processes, beside the same C loop
+    /// in-process (absent in earlier runs; `skipped` says why when p11-kit is not installed).
+    public var p11kit: P11KitResult?
 }
 
 /// One raw-ceiling measurement: PKCS#11 encryptions on reused sessions with a cached key handle.

@@ -119,6 +119,7 @@ enum MarkdownReport {
                     + "\(Format.milliseconds(slow.healthP99Milliseconds)) | \(Format.milliseconds(slow.healthMaxMilliseconds)) | \(slow.healthErrors) |",
             ]
         }
+        lines += p11KitSection(results)
         if let memory = results.memory {
             lines += [
                 "", "## Server memory (VmRSS), `pool.maxSize` \(memory.poolSize)", "", "| state | RSS |", "|---|---|",

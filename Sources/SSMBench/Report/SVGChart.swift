@@ -2,13 +2,14 @@ import Foundation
 
 /// `chart.svg`: for the reference pool size, one row per payload with two panels — throughput
 /// and p99 latency against concurrency — each with `/encrypt`, `/encrypt-pool` and `/decrypt`;
-/// the throughput panel also draws the ceiling 1/(1/H + 1/R) for that payload.
+/// the throughput panel also draws the ceiling 1/(1/H + 1/R) for that payload. A last row sets
+/// `/encrypt-pool` beside p11-kit's RPC when it was measured.
 enum SVGChart {
-    private static let series: [(route: String, color: String)] = [
+    static let series: [(route: String, color: String)] = [
         ("/encrypt", "#d95f02"), ("/encrypt-pool", "#1b9e77"), ("/decrypt", "#7570b3"),
     ]
     private static let panelWidth = 420.0
-    private static let panelHeight = 230.0
+    static let panelHeight = 230.0
     private static let margin = (left: 70.0, right: 20.0, top: 30.0, bottom: 40.0)
 
     static func render(_ results: BenchResults) -> String {
@@ -18,7 +19,8 @@ enum SVGChart {
         let width = columns * (panelWidth + margin.left + margin.right)
         let headerHeight = 70.0
         let rowHeight = panelHeight + margin.top + margin.bottom
-        let height = headerHeight + Double(plan.payloads.count) * rowHeight + 10
+        let peer = results.p11kit.flatMap { $0.skipped == nil ? $0 : nil }
+        let height = headerHeight + Double(plan.payloads.count + (peer == nil ? 0 : 1)) * rowHeight + 10
         var svg = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
                 + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
@@ -56,6 +58,11 @@ enum SVGChart {
                 left: panelWidth + margin.left * 2 + margin.right, top: top + margin.top,
                 title: "p99 latency, \(Format.bytes(payload)) (ms)", concurrency: plan.concurrency,
                 values: series.map { ($0.color, points($0.route).map { $0?.p99Milliseconds }) }, reference: nil)
+        }
+        if let peer {
+            svg += p11KitPanel(
+                results, peer, left: margin.left, top: headerHeight + Double(plan.payloads.count) * rowHeight + margin.top,
+                width: width - margin.left - margin.right)
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
@@ -120,7 +127,7 @@ enum SVGChart {
         return 40 * magnitude
     }
 
-    private static func label(_ value: Double) -> String {
+    static func label(_ value: Double) -> String {
         if value >= 1000 { return Format.rate(value) }
         if value == value.rounded() { return String(Int(value)) }
         return value >= 1 ? Format.decimal(value, 1) : Format.decimal(value, 2)
@@ -128,14 +135,14 @@ enum SVGChart {
 
     private static func decimal(_ value: Double) -> String { Format.decimal(value, 1) }
 
-    private static func line(
+    static func line(
         _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String, width: Double, dash: String? = nil
     ) -> String {
         "<line x1=\"\(decimal(x1))\" y1=\"\(decimal(y1))\" x2=\"\(decimal(x2))\" y2=\"\(decimal(y2))\" stroke=\"\(color)\" "
             + "stroke-width=\"\(width)\"\(dash.map { " stroke-dasharray=\"\($0)\"" } ?? "")/>"
     }
 
-    private static func text(
+    static func text(
         x: Double, y: Double, _ content: String, size: Int = 12, weight: String = "normal", anchor: String = "start"
     ) -> String {
         let escaped = content.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
