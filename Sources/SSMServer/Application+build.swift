@@ -114,7 +114,7 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
         guard let limiter else { return [ReceiveBufferSizing(), ListMethodSupport(), timeouts] }
         return [ReceiveBufferSizing(), ListMethodSupport(), limiter.handler(), timeouts]
     }
-    let http = HTTPServerBuilder.http1ChildTaskPerRequest(
+    let http = HTTPServerBuilder.http1QuietRequestsInChildTask(
         configuration: .init(additionalChannelHandlers: handlers(), idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
     guard tls, let settings = security.tls else { return http }
     return try .tls(http, tlsConfiguration: try TLSFactory.serverConfiguration(settings))
