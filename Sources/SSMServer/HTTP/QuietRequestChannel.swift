@@ -62,7 +62,7 @@ struct QuietRequestChannel: ServerChildChannel {
 
 /// When a connection last finished answering. Read and written only by the connection's task,
 /// one request after the other.
-private final class ConnectionPace: Sendable {
+final class ConnectionPace: Sendable {
     /// `NIODeadline.uptimeNanoseconds` of the last answer's end; 0 before the first.
     private let lastAnswer = Atomic<UInt64>(0)
 
