@@ -111,10 +111,10 @@ func serverBuilder(_ security: SecurityConfiguration, tls: Bool) throws -> HTTPS
     // New handlers for each connection.
     @Sendable func handlers() -> [any RemovableChannelHandler] {
         let timeouts = RequestTimeoutHandler(headerTimeout: headerTimeout, requestTimeout: requestTimeout)
-        guard let limiter else { return [ListMethodSupport(), timeouts] }
-        return [ListMethodSupport(), limiter.handler(), timeouts]
+        guard let limiter else { return [ReceiveBufferSizing(), ListMethodSupport(), timeouts] }
+        return [ReceiveBufferSizing(), ListMethodSupport(), limiter.handler(), timeouts]
     }
-    let http = HTTPServerBuilder.http1(
+    let http = HTTPServerBuilder.http1QuietRequestsInChildTask(
         configuration: .init(additionalChannelHandlers: handlers(), idleTimeout: security.idleTimeout.map { TimeAmount($0) }))
     guard tls, let settings = security.tls else { return http }
     return try .tls(http, tlsConfiguration: try TLSFactory.serverConfiguration(settings))

@@ -110,6 +110,18 @@ struct SlowClientTests {
         }
     }
 
+    @Test("a connection that sends nothing is closed at server.requestTimeout when it is shorter than server.headerTimeout")
+    func silentConnection() async throws {
+        var security = SecurityConfiguration()
+        security.requestTimeout = .seconds(2)
+        try await Self.withServer(security) { port in
+            let (channel, received) = try await Self.connect(port)
+            #expect(try await Self.eventually(within: .seconds(15)) { !channel.isActive }, "still open")
+            #expect(received.text.isEmpty, "\(received.text)")
+            try? await channel.close()
+        }
+    }
+
     @Test("a request that is complete in time is served; the deadline restarts for the next one")
     func promptRequestsAreServed() async throws {
         var security = SecurityConfiguration()

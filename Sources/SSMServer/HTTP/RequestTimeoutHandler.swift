@@ -22,6 +22,9 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     private let requestTimeout: TimeAmount
     private var headerTimer: Scheduled<Void>?
     private var requestTimer: Scheduled<Void>?
+    /// When the request after the last response must have fully arrived. Its timer starts
+    /// with the request's head: an idle connection waits on one timer, not two.
+    private var requestDeadline = NIODeadline.now()
     /// Request heads and ends read, responses ended: pipelined requests may be read ahead.
     private var heads = 0
     private var ends = 0
@@ -56,6 +59,11 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
             heads += 1
             headerTimer?.cancel()
             headerTimer = nil
+            // The first request after the last response (a pipelined one gets its time when
+            // the response before it ends).
+            if heads == responses + 1 {
+                requestTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: requestDeadline) { self.timedOut(context) }
+            }
         case .end:
             ends += 1
             requestTimer?.cancel()
@@ -86,11 +94,17 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.write(data, promise: promise)
     }
 
+    /// Starts the time of the next request. Until its head arrives, one timer closes the
+    /// connection at the earlier deadline (with no head there is nothing to answer 408 to).
     private func arm(_ context: ChannelHandlerContext) {
         headerTimer?.cancel()
+        requestTimer?.cancel()
+        requestTimer = nil
+        requestDeadline = .now() + requestTimeout
         // Handlers run on their channel's event loop, and so do these tasks.
-        headerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: headerTimeout) { context.close(promise: nil) }
-        armRequestTimer(context)
+        headerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: min(headerTimeout, requestTimeout)) {
+            context.close(promise: nil)
+        }
     }
 
     private func armRequestTimer(_ context: ChannelHandlerContext) {
