@@ -22,8 +22,8 @@ extension HTTPServerBuilder {
 /// that lives as long as the connection. A request's chain is deep (the application's
 /// responder, middleware, router, controller, key service, pool, PKCS#11 thread): answered in
 /// the connection's task, it leaves ~24 KiB with every idle keep-alive connection; in a child
-/// task, the memory is freed when the request ends. A child task costs ~10-20 µs of CPU per
-/// request on two cores (creating it, two more hand-offs between threads), ~10 % of
+/// task, the memory is freed when the request ends. A child task costs ~15-20 µs of CPU per
+/// request on two cores (creating it, one or two more hand-offs between threads), ~10 % of
 /// `/encrypt-pool`'s rate under load, so a busy connection keeps answering in its own task:
 /// what it holds when it falls idle is freed when it closes (`server.headerTimeout`, 30 s by
 /// default, after its last answer). docs/performance.md ("Memory") has the measurements.

@@ -4,10 +4,10 @@ import NIOCore
 /// itself.
 ///
 /// NIO keeps each connection's last receive buffer for the next read, so an idle keep-alive
-/// connection holds one at the size NIO's adaptive allocator last chose. ssm's requests
-/// (a head and a small JSON body) fit in 512 bytes; a larger one fills the buffer, and the
-/// allocator then grows it (up to 64 KiB, as NIO's default) for the next reads and shrinks it
-/// again when reads get smaller. docs/performance.md ("Memory") has the measurements.
+/// connection holds one at the size NIO's adaptive allocator last allocated. ssm's requests
+/// (a head and a small JSON body) fit in 512 bytes; a larger one fills the buffer, NIO reads
+/// again at once, and the allocator grows the next buffer (up to 64 KiB, as by default), which
+/// the connection then keeps. docs/performance.md ("Memory") has the measurements.
 final class ReceiveBufferSizing: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
