@@ -108,8 +108,8 @@ public struct BenchRunner: Sendable {
                 let sampler = MemorySampler(server)
                 // `/encrypt` last: a session per request at high concurrency makes SoftHSM's calls
                 // wait on each other for milliseconds, which moves the adaptive placement's calls
-                // to the dedicated threads for 10 s (docs/blocking-calls.md): measured first, it
-                // would slow the next route's first points.
+                // to the dedicated threads for 10 s (docs/blocking-calls.md): measured before
+                // another route, it would slow that route's first points.
                 for route in ["/encrypt-pool", "/decrypt", "/encrypt"] {
                     for payload in plan.payloads {
                         let body = route == "/decrypt" ? bodies.decryptFile(payload: payload) : bodies.encryptFile(payload: payload)
@@ -121,6 +121,8 @@ public struct BenchRunner: Sendable {
                 }
                 let underLoad = sampler.stop()
                 if size == plan.referencePoolSize {
+                    // The back-off `/encrypt` may have started (10 s) ends before the next measurements.
+                    try await Task.sleep(for: .seconds(11))
                     results.batch = try await measureBatches(loader, server, raw: results.raw, cores: results.machine.cores)
                     progress("  KMS v2 Encrypt (32 B) over the socket, beside /v1/transit/encrypt and /encrypt-pool (HTTP)")
                     results.kms = try await KMSComparison(
@@ -243,6 +245,6 @@ extension BenchPlan {
     public var estimatedSeconds: Int {
         Int(Double((payloads.count + 1) * 2 + 3 + 4) * inProcessSeconds)
             + Int(Double(pointCount + 4 * KMSComparison.concurrency.count) * (Double(secondsPerPoint) + 0.25))
-            + poolSizes.count * 6 + secondsPerPoint + 10
+            + poolSizes.count * 6 + secondsPerPoint + 21
     }
 }
