@@ -149,7 +149,7 @@ public struct BenchRunner: Sendable {
             }
             await server.stop()
         }
-        results.slowHSM = try await measureSlowHSM(encryptBody: bodies.encryptFile(payload: plan.smallestPayload))
+        results.slowHSM = try await measureSlowHSM(loader, encryptBody: bodies.encryptFile(payload: plan.smallestPayload))
         results.targets = Targets.evaluate(results)
         results.machine.loadAverageAtEnd = MachineInfo.loadAverage()
         results.elapsedSeconds = (ContinuousClock.now - clock).inSeconds
@@ -166,7 +166,7 @@ public struct BenchRunner: Sendable {
 
     /// `/health-check` at one connection while 32 connections encrypt on a 50 ms HSM; nil (said
     /// in the progress) without the fault module.
-    private func measureSlowHSM(encryptBody: String) async throws -> SlowHSMResult? {
+    private func measureSlowHSM(_ loader: Wrk, encryptBody: String) async throws -> SlowHSMResult? {
         let delay = SlowHSMIsolation.delayMilliseconds
         switch faultModule {
         case .failure(let reason):
@@ -175,7 +175,7 @@ public struct BenchRunner: Sendable {
         case .success(let module):
             progress("\(delay) ms HSM (fault module): /health-check at 1 connection while \(SlowHSMIsolation.encryptConnections) encrypt")
             let result = try await SlowHSMIsolation(
-                loader: Wrk(executable: wrk, directory: workDirectory, threads: plan.loadThreads), token: token, ssm: ssm,
+                loader: loader, token: token, ssm: ssm,
                 faultModule: module, directory: workDirectory, seconds: plan.secondsPerPoint
             ).measure(settings: serverSettings(poolSize: plan.referencePoolSize), encryptBody: encryptBody)
             progress(

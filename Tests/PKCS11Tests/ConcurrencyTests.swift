@@ -9,11 +9,7 @@ import Testing
 func onThreads<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) async throws -> [T] {
     try await withThrowingTaskGroup(of: T.self) { group in
         for index in 0..<count {
-            group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    Thread { continuation.resume(with: Result { try body(index) }) }.start()
-                }
-            }
+            group.addTask { try await onOwnThread { try body(index) } }
         }
         return try await group.reduce(into: []) { $0.append($1) }
     }

@@ -72,24 +72,17 @@ struct SystemdNotifierTests {
         // wait is on a thread of its own: a blocking receive on one of the two cooperative
         // threads, while another test blocks the other, would leave the daemon no thread to
         // send from (the test then timed out under the full suite's load).
-        let ready = try await Self.offPool { try socket.receive(until: { $0.hasPrefix("READY=1") }) }
+        let ready = try await onOwnThread { try socket.receive(until: { $0.hasPrefix("READY=1") }) }
         #expect(ready.hasPrefix("READY=1\nSTATUS=serving on "))
         #expect(ready.hasSuffix("token '\(token.label)'"))
         // The listener is bound when READY=1 arrives: its port accepts a connection.
         let port = try #require(Self.port(in: ready))
         #expect(Self.canConnect(port: port))
 
-        #expect(try await Self.offPool { try socket.receive(until: { $0 == "WATCHDOG=1" }) } == "WATCHDOG=1")
+        #expect(try await onOwnThread { try socket.receive(until: { $0 == "WATCHDOG=1" }) } == "WATCHDOG=1")
         await group.triggerGracefulShutdown()
-        #expect(try await Self.offPool { try socket.receive(until: { $0 != "WATCHDOG=1" }) } == "STOPPING=1\nSTATUS=stopping")
+        #expect(try await onOwnThread { try socket.receive(until: { $0 != "WATCHDOG=1" }) } == "STOPPING=1\nSTATUS=stopping")
         try await running.value
-    }
-
-    /// Runs a blocking call on a thread of its own and awaits its result.
-    static func offPool<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
     }
 
     /// The port at the end of `serving on [IPv4]127.0.0.1/127.0.0.1:PORT, token ...`.
@@ -117,7 +110,7 @@ struct SystemdNotifierTests {
 /// A Unix datagram socket standing in for systemd's notification socket: bound to a fresh
 /// path (or abstract name), every receive bounded by a 10 s timeout.
 ///
-/// `@unchecked Sendable`: a test receives from one thread at a time (``SystemdNotifierTests/offPool(_:)``
+/// `@unchecked Sendable`: a test receives from one thread at a time (`onOwnThread`
 /// awaits each receive before the next), and the descriptor is immutable.
 final class NotifySocket: @unchecked Sendable {
     let address: String

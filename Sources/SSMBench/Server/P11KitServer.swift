@@ -73,8 +73,7 @@ final class P11KitServer {
 
     /// The last lines of the server's output.
     func log() -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(5).joined(separator: "\n")
+        BenchFiles.tail(logPath, lines: 5)
     }
 
     /// `label` as an RFC 7512 attribute value: unreserved characters kept, others percent-encoded.

@@ -54,8 +54,7 @@ final class ServerProcess: Sendable {
 
     /// The last lines of the server's output.
     func log() -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(10).joined(separator: "\n")
+        BenchFiles.tail(logPath, lines: 10)
     }
 
     /// Resident set size now (`VmRSS`) and at its peak (`VmHWM`), in KiB.

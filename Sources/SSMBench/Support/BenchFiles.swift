@@ -19,4 +19,10 @@ public enum BenchFiles {
     public static func locate(_ command: String) -> String? {
         Subprocess.resolve(command)
     }
+
+    /// The last `lines` lines of the text file at `path` (a child process's log), empty when unreadable.
+    static func tail(_ path: String, lines: Int) -> String {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
 }
