@@ -107,8 +107,8 @@ public struct BenchRunner: Sendable {
                 }
                 let sampler = MemorySampler(server)
                 // `/encrypt` last: a session per request at high concurrency makes SoftHSM's calls
-                // wait on each other for milliseconds, which moves the adaptive placement's calls
-                // to the dedicated threads for 10 s (docs/blocking-calls.md): measured before
+                // wait on each other for milliseconds, which can move the adaptive placement's calls
+                // off its fast lane for 10 s (docs/blocking-calls.md): measured before
                 // another route, it would slow that route's first points.
                 for route in ["/encrypt-pool", "/decrypt", "/encrypt"] {
                     for payload in plan.payloads {

@@ -3,53 +3,94 @@ import Testing
 
 @testable import SSMCore
 
-/// Where PKCS#11 calls run under `pkcs11.inline` (``HSMCallPlacement/adaptive(threads:)``):
-/// on the caller's thread while calls are fast, on the dedicated threads otherwise.
+/// Where PKCS#11 calls run under `pkcs11.adaptive` (``HSMCallPlacement/adaptive(threads:)``):
+/// on a fast lane of one thread per core while calls are fast, on the wide thread pool
+/// otherwise; never on the calling task.
 @Suite("Blocking call placement")
 struct BlockingExecutorTests {
-    /// Whether `body` ran on one of the executor's dedicated threads (NIOThreadPool names them TP-#n).
-    static func onDedicatedThread() -> Bool {
-        Thread.current.name?.hasPrefix("TP-") == true
+    /// The name of the thread `body` ran on: the lane's are `P11-lane-#n`, the wide pool's `TP-#n`.
+    static func threadName() -> String {
+        Thread.current.name ?? ""
     }
 
-    @Test("adaptive: fast calls run inline; after three slow calls in a row every call runs on the thread pool")
+    @Test("adaptive: fast calls take the lane; after a slow call every call goes to the wide pool")
     func adaptiveBacksOff() async throws {
-        let executor = BlockingExecutor(placement: .adaptive(threads: 2), cores: 2)
-        #expect(try await executor.run { Self.onDedicatedThread() } == false)
-        #expect(executor.runsInline)
-        // Slower than InlinePolicy.slowCall (2 ms): two in a row are tolerated (a loaded machine
-        // pauses fast calls too), a fast one resets the count, the third in a row backs off for 10 s.
-        try await executor.run { Thread.sleep(forTimeInterval: 0.02) }
-        try await executor.run { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(executor.runsInline)
-        try await executor.run {}
-        try await executor.run { Thread.sleep(forTimeInterval: 0.02) }
-        try await executor.run { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(executor.runsInline)
-        try await executor.run { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(!executor.runsInline)
-        #expect(try await executor.run { Self.onDedicatedThread() } == true)
+        let executor = BlockingExecutor(placement: .adaptive(threads: 2), cores: 1)
+        let lane = try await executor.run { Self.threadName() }
+        #expect(lane.hasPrefix(BlockingExecutor.laneThreadPrefix))  // a dedicated thread, never the calling task
+        #expect(executor.usesFastLane)
+        try await executor.run { Thread.sleep(forTimeInterval: 0.05) }  // an HSM answering in 50 ms
+        #expect(!executor.usesFastLane)
+        for _ in 0..<4 {
+            #expect(try await executor.run { Self.threadName() }.hasPrefix("TP-#"))
+        }
         await executor.shutdown()
     }
 
-    @Test("adaptive: at most cores - 1 calls inline at once; none on one core; thread-pool never inline")
-    func inlineLimit() async throws {
-        let policy = InlinePolicy(limit: 1)
-        let first = try #require(policy.enter())
-        #expect(policy.enter() == nil)  // the one slot is taken: this call would go to the threads
-        policy.leave(started: first)
-        let again = try #require(policy.enter())
-        policy.leave(started: again)
-        #expect(!policy.isBackingOff)
+    @Test("the policy: fast calls and a single scheduler pause keep the lane; calls of 1 ms or one of 50 ms move off it")
+    func runningAverage() throws {
+        func calls(_ policy: FastLanePolicy, took: Duration, times: Int = 1) throws {
+            for _ in 0..<times {
+                #expect(policy.enter())
+                policy.leave(ran: took)
+            }
+        }
+        let software = FastLanePolicy()  // SoftHSM: tens of microseconds, now and then a 5 ms pause
+        try calls(software, took: .microseconds(40), times: 200)
+        try calls(software, took: .milliseconds(5))
+        try calls(software, took: .microseconds(40), times: 200)
+        #expect(!software.isBackingOff)
 
-        let single = BlockingExecutor(placement: .adaptive(threads: 1), cores: 1)
-        #expect(try await single.run { Self.onDedicatedThread() } == true)
-        #expect(!single.runsInline)
-        await single.shutdown()
+        let network = FastLanePolicy()  // a network HSM: 1 ms a call, better served in parallel
+        try calls(network, took: .milliseconds(1), times: 10)
+        #expect(!network.isBackingOff)
+        for _ in 0..<30 where network.enter() {
+            network.leave(ran: .milliseconds(1))
+        }
+        #expect(network.isBackingOff)
+        #expect(!network.enter())
+
+        let slow = FastLanePolicy()
+        try calls(slow, took: .milliseconds(50))
+        #expect(slow.isBackingOff)
+    }
+
+    @Test("adaptive: a call that hangs in the lane sends the calls after it to the wide pool")
+    func stuckLane() async throws {
+        let executor = BlockingExecutor(placement: .adaptive(threads: 2), cores: 1)
+        let release = DispatchSemaphore(value: 0)
+        let stuck = Task { try await executor.run { release.wait() } }
+        // Within FastLanePolicy.stall (20 ms) a call may still queue behind it; after it, none does.
+        try await Task.sleep(for: .milliseconds(100))
+        let name = try await executor.run { Self.threadName() }
+        #expect(name.hasPrefix("TP-#"))
+        #expect(!executor.usesFastLane)
+        release.signal()
+        try await stuck.value
+        await executor.shutdown()
+    }
+
+    @Test("the policy: a lane with calls that finishes nothing for the stall limit backs off; an idle lane never does")
+    func stallOnlyWithCallsInLane() async throws {
+        let policy = FastLanePolicy()
+        #expect(policy.enter())
+        policy.leave(ran: .microseconds(40))
+        try await Task.sleep(for: .milliseconds(50))  // idle: not a stall
+        #expect(policy.enter())
+        #expect(!policy.isBackingOff)
+        try await Task.sleep(for: .milliseconds(50))  // that call never finishes: stuck
+        #expect(!policy.enter())
+        #expect(policy.isBackingOff)
+    }
+
+    @Test("thread-pool runs on its threads; calling-task on the caller")
+    func otherPlacements() async throws {
         let pooled = BlockingExecutor(placement: .threadPool(threads: 1), cores: 2)
-        #expect(try await pooled.run { Self.onDedicatedThread() } == true)
+        #expect(try await pooled.run { Self.threadName() }.hasPrefix("TP-"))
+        #expect(!pooled.usesFastLane)
         await pooled.shutdown()
         let calling = BlockingExecutor(placement: .callingTask, cores: 2)
-        #expect(try await calling.run { Self.onDedicatedThread() } == false)
+        let name = try await calling.run { Self.threadName() }
+        #expect(!name.hasPrefix("TP-#") && !name.hasPrefix(BlockingExecutor.laneThreadPrefix))
     }
 }

@@ -106,6 +106,15 @@ struct ConfigurationKeyTests {
         #expect(digits.hsm.pin == Array("123456".utf8))
     }
 
+    @Test("pkcs11.adaptive picks the fast lane or the wide pool; its earlier name pkcs11.inline still works")
+    func placement() async throws {
+        #expect(try await load(Self.base).hsm.placement == .adaptive(threads: 10))
+        #expect(try await load(Self.base + "  adaptive: false\n").hsm.placement == .threadPool(threads: 10))
+        #expect(try await load(Self.base + "  inline: false\n  threads: 4\n").hsm.placement == .threadPool(threads: 4))
+        #expect(try await load(Self.base, environment: ["SSM_PKCS11_ADAPTIVE": "false"]).hsm.placement == .threadPool(threads: 10))
+        #expect(try await load(Self.base + "  threads: 0\n").hsm.placement == .callingTask)
+    }
+
     /// The settings of a configuration that sets only the token and the PIN.
     func defaults() async throws -> [String: String] {
         let configuration = try await AppConfiguration.load(

@@ -8,29 +8,29 @@ import Synchronization
 /// on Swift's cooperative pool (one thread per core: two threads here) lets a slow HSM
 /// stall every task of the process, the HTTP handlers included; a dedicated thread pool costs
 /// two thread hand-offs per borrowed session. `docs/blocking-calls.md` has the measurements
-/// behind the default, ``adaptive(threads:)``: inline while the module is fast, on the thread
-/// pool as soon as it is not.
+/// behind the default, ``adaptive(threads:)``: a fast lane of one thread per core while the
+/// module is fast, a wider pool as soon as it is not.
 public enum HSMCallPlacement: Sendable, Hashable, CustomStringConvertible {
     /// Run on the calling task's thread (the cooperative pool). Lowest latency, but a
     /// slow HSM blocks the cooperative threads.
     case callingTask
     /// Run on a dedicated pool of this many threads.
     case threadPool(threads: Int)
-    /// Run on the calling task's thread while the module answers fast and fewer calls than the
-    /// cooperative pool has threads, less one, already run that way; otherwise on a dedicated
-    /// pool of `threads` threads. ``InlinePolicy/slowCallsToBackOff`` inline calls in a row slower
-    /// than ``InlinePolicy/slowCall`` send every call to the thread pool for ``InlinePolicy/backOff``.
+    /// Run on a fast lane of one dedicated thread per core while the module answers fast,
+    /// otherwise on a dedicated pool of `threads` threads: calls averaging longer than
+    /// ``FastLanePolicy/slowAverage``, or a lane that finishes nothing for
+    /// ``FastLanePolicy/stall``, send every call to the pool for ``FastLanePolicy/backOff``.
     case adaptive(threads: Int)
 
     public var description: String {
         switch self {
         case .callingTask: "calling-task"
         case .threadPool(let threads): "thread-pool(\(threads))"
-        case .adaptive(let threads): "adaptive(inline while fast, else thread-pool(\(threads)))"
+        case .adaptive(let threads): "adaptive(a thread per core while fast, else thread-pool(\(threads)))"
         }
     }
 
-    /// The dedicated threads, if any.
+    /// The dedicated threads beside the fast lane, if any.
     public var threads: Int {
         switch self {
         case .callingTask: 0
@@ -42,105 +42,123 @@ public enum HSMCallPlacement: Sendable, Hashable, CustomStringConvertible {
 /// Runs blocking work according to an ``HSMCallPlacement``.
 final class BlockingExecutor: Sendable {
     private let threadPool: NIOThreadPool?
-    private let inline: InlinePolicy?
+    private let lane: (threads: NIOThreadPool, policy: FastLanePolicy)?
 
     init(placement: HSMCallPlacement, cores: Int = System.coreCount) {
         switch placement {
         case .callingTask:
             self.threadPool = nil
-            self.inline = nil
+            self.lane = nil
         case .threadPool(let threads):
             self.threadPool = Self.startPool(threads)
-            self.inline = nil
+            self.lane = nil
         case .adaptive(let threads):
             self.threadPool = Self.startPool(threads)
-            // A call that hangs holds its thread: keep one cooperative thread free for
-            // everything else (the health check, requests that need no HSM). On one core, never.
-            self.inline = cores > 1 ? InlinePolicy(limit: cores - 1) : nil
+            self.lane = (Self.startPool(cores, named: Self.laneThreadPrefix), FastLanePolicy())
         }
     }
 
-    private static func startPool(_ threads: Int) -> NIOThreadPool {
+    /// The fast lane's threads are named this and a number (the wide pool's are NIO's `TP-#`),
+    /// so `top -H` and profiles tell them apart.
+    static let laneThreadPrefix = "P11-lane-#"
+
+    private static func startPool(_ threads: Int, named prefix: String? = nil) -> NIOThreadPool {
         let pool = NIOThreadPool(numberOfThreads: max(1, threads))
-        pool.start()
+        if let prefix { pool._start(threadNamePrefix: prefix) } else { pool.start() }
         return pool
     }
 
-    /// Runs `body`: inline when the placement and the module's recent speed allow, else on
-    /// the thread pool (inline too when there is none: ``HSMCallPlacement/callingTask``).
+    /// Runs `body`: on the fast lane when the placement and the module's recent speed allow,
+    /// else on the thread pool (on the calling task when there is none: ``HSMCallPlacement/callingTask``).
     func run<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
-        if let inline, let started = inline.enter() {
-            defer { inline.leave(started: started) }
-            return try body()
+        if let lane, lane.policy.enter() {
+            let policy = lane.policy
+            return try await lane.threads.runIfActive {
+                let started = ContinuousClock.now
+                defer { policy.leave(ran: ContinuousClock.now - started) }
+                return try body()
+            }
         }
         guard let threadPool else { return try body() }
         return try await threadPool.runIfActive(body)
     }
 
-    /// Whether the adaptive placement runs calls inline now (false while it backs off after a
-    /// slow call, and for the other placements).
-    var runsInline: Bool { inline?.isBackingOff == false }
+    /// Whether the adaptive placement uses its fast lane now (false while it backs off after
+    /// slow calls, and for the other placements).
+    var usesFastLane: Bool { lane?.policy.isBackingOff == false }
 
     /// Stops the threads once queued work is done.
     func shutdown() async {
+        try? await lane?.threads.shutdownGracefully()
         try? await threadPool?.shutdownGracefully()
     }
 }
 
-/// When a PKCS#11 call may run on the calling task's own thread (``HSMCallPlacement/adaptive(threads:)``).
+/// When a PKCS#11 call may take the fast lane (``HSMCallPlacement/adaptive(threads:)``).
 ///
-/// At most `limit` calls run inline at once, and none for ``backOff`` after ``slowCallsToBackOff``
-/// inline calls in a row took longer than ``slowCall``: a module that slows down (a network HSM
-/// under load, a failing one) moves to the dedicated threads after a few slow answers, and comes
-/// back once the back-off has passed. One slow call is not enough: on a loaded machine the
-/// scheduler can pause a fast call for milliseconds. A call that never returns holds one thread,
-/// and the limit keeps at least one cooperative thread for the rest of the process.
-final class InlinePolicy: Sendable {
-    /// An inline call slower than this counts as slow.
-    static let slowCall: Duration = .milliseconds(2)
-    /// This many slow inline calls in a row end inline running for ``backOff``.
-    static let slowCallsToBackOff = 3
-    /// How long calls stay on the thread pool after a slow inline call.
+/// The lane has one thread per core. For a module whose calls are short CPU work on this
+/// machine (a software token, a local HSM answering in microseconds) more threads than cores
+/// add only context switches and lock contention, and a lane thread that finds the next call
+/// queued runs it without sleeping. A module whose calls take long (a network HSM, a failing
+/// one) needs calls in parallel instead: when the calls' running average (each call weighing
+/// 1/64) exceeds ``slowAverage``, every call goes to the wide pool for ``backOff``. The average
+/// rides out the scheduler's pauses of single fast calls on a loaded machine, and a call of
+/// 50 ms moves the lane off at once. A lane that has calls but finishes none for ``stall`` (a
+/// call that hangs) backs off too, so at most the calls queued in that time wait behind it.
+/// No call ever runs on the cooperative pool or an event loop.
+final class FastLanePolicy: Sendable {
+    /// Calls averaging longer than this (their run time on the lane) belong on the wide pool.
+    static let slowAverage: Duration = .microseconds(250)
+    /// A lane with calls that finishes none for this long is stuck.
+    static let stall: Duration = .milliseconds(20)
+    /// How long calls stay on the wide pool after the lane was found slow or stuck.
     static let backOff: Duration = .seconds(10)
+    /// Each call's weight in the running average: 1 / 2^this.
+    private static let averageShift: Int64 = 6
 
-    private let limit: Int
-    private let running = Atomic<Int>(0)
-    /// Slow inline calls since the last fast one.
-    private let slowInARow = Atomic<Int>(0)
-    /// Nanoseconds since `origin` until which calls stay off the calling thread.
+    /// Calls entered and not yet finished.
+    private let inLane = Atomic<Int>(0)
+    /// Nanoseconds since `origin` of the last call finished (or the lane's last start from empty).
+    private let lastProgress = Atomic<Int64>(0)
+    /// The running average of the calls' run time, in nanoseconds (updates may race and be lost:
+    /// it is a heuristic).
+    private let average = Atomic<Int64>(0)
+    /// Nanoseconds since `origin` until which calls stay off the lane.
     private let offUntil = Atomic<Int64>(0)
     private let origin = ContinuousClock.now
 
-    init(limit: Int) {
-        self.limit = limit
+    /// Counts a call into the lane: true when it may take the lane.
+    func enter() -> Bool {
+        let time = nanoseconds(ContinuousClock.now - origin)
+        guard time >= offUntil.load(ordering: .relaxed) else { return false }
+        if inLane.load(ordering: .acquiring) == 0 {
+            lastProgress.store(time, ordering: .relaxed)
+        } else if time - lastProgress.load(ordering: .relaxed) > nanoseconds(Self.stall) {
+            backOff(from: time)
+            return false
+        }
+        inLane.wrappingAdd(1, ordering: .acquiring)
+        return true
     }
 
-    /// Takes an inline slot: the start time when the call may run inline, nil otherwise.
-    func enter() -> ContinuousClock.Instant? {
-        let now = ContinuousClock.now
-        guard nanoseconds(now - origin) >= offUntil.load(ordering: .relaxed) else { return nil }
-        guard running.wrappingAdd(1, ordering: .acquiring).oldValue < limit else {
-            running.wrappingSubtract(1, ordering: .releasing)
-            return nil
-        }
-        return now
+    /// Counts a call out that ran for `ran` on the lane.
+    func leave(ran: Duration) {
+        let time = nanoseconds(ContinuousClock.now - origin)
+        lastProgress.store(time, ordering: .relaxed)
+        inLane.wrappingSubtract(1, ordering: .releasing)
+        let previous = average.load(ordering: .relaxed)
+        let updated = previous + (nanoseconds(ran) - previous) >> Self.averageShift
+        average.store(updated, ordering: .relaxed)
+        if updated > nanoseconds(Self.slowAverage) { backOff(from: time) }
     }
 
-    /// Gives the slot back; the last of ``slowCallsToBackOff`` slow calls in a row starts the back-off.
-    func leave(started: ContinuousClock.Instant) {
-        running.wrappingSubtract(1, ordering: .releasing)
-        let now = ContinuousClock.now
-        guard now - started > Self.slowCall else {
-            slowInARow.store(0, ordering: .relaxed)
-            return
-        }
-        if slowInARow.wrappingAdd(1, ordering: .relaxed).newValue >= Self.slowCallsToBackOff {
-            slowInARow.store(0, ordering: .relaxed)
-            offUntil.store(nanoseconds(now - origin + Self.backOff), ordering: .relaxed)
-        }
+    /// Keeps calls off the lane for ``backOff``; the lane starts over with a fresh average.
+    private func backOff(from time: Int64) {
+        offUntil.store(time + nanoseconds(Self.backOff), ordering: .relaxed)
+        average.store(0, ordering: .relaxed)
     }
 
-    /// Whether calls are kept off the calling thread now.
+    /// Whether calls are kept off the lane now.
     var isBackingOff: Bool {
         nanoseconds(ContinuousClock.now - origin) < offUntil.load(ordering: .relaxed)
     }

@@ -22,8 +22,8 @@ public struct HSMConfiguration: Sendable {
     /// Health checks and reconnection after the device is lost.
     public var recovery: RecoveryConfiguration
 
-    /// Creates a configuration; `placement` defaults to inline calls while the module is fast,
-    /// else a thread pool as large as the session pool.
+    /// Creates a configuration; `placement` defaults to a thread per core while the module is
+    /// fast, else a thread pool as large as the session pool.
     public init(
         modulePath: String,
         token: TokenSelector,

@@ -5,7 +5,7 @@ extension AppConfiguration {
     public static let keys: [String] = [
         "server.address", "server.bodyLimit", "server.shutdownTimeout",
         "pkcs11.modulePath", "pkcs11.tokenLabel", "pkcs11.slot", "pkcs11.tokenSerial", "pkcs11.pin", "pkcs11.pinFile",
-        "pkcs11.threads", "pkcs11.inline", "pkcs11.healthCheckInterval", "pkcs11.retryInterval", "pkcs11.maxRetryInterval",
+        "pkcs11.threads", "pkcs11.adaptive", "pkcs11.inline", "pkcs11.healthCheckInterval", "pkcs11.retryInterval", "pkcs11.maxRetryInterval",
         "pool.maxSize", "pool.minSize", "pool.idleTimeout", "pool.maxLifetime", "pool.acquireTimeout", "pool.maxWaiters",
         "pool.overflow", "pool.maxOverflow", "pool.checkAfterIdle",
         "keys.cacheTTL",

@@ -12,7 +12,7 @@ extension AppConfiguration {
         case .serial(let serial): token = ("pkcs11.tokenSerial", serial)
         case .slot(let slot): token = ("pkcs11.slot", "\(slot)")
         }
-        let inline: Bool =
+        let adaptive: Bool =
             switch hsm.placement {
             case .callingTask, .adaptive: true
             case .threadPool: false
@@ -26,7 +26,7 @@ extension AppConfiguration {
             token,
             ("pkcs11.pin", hsm.pin.isEmpty ? "(not set)" : "(set, redacted)"),
             ("pkcs11.threads", "\(hsm.placement.threads)"),
-            ("pkcs11.inline", "\(inline)"),
+            ("pkcs11.adaptive", "\(adaptive)"),
             ("pkcs11.healthCheckInterval", DurationParser.format(hsm.recovery.healthCheckInterval)),
             ("pkcs11.retryInterval", DurationParser.format(hsm.recovery.retryInterval)),
             ("pkcs11.maxRetryInterval", DurationParser.format(hsm.recovery.maxRetryInterval)),

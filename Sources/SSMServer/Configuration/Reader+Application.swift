@@ -20,10 +20,11 @@ extension Reader {
         }
         var threads = pool.maxSize
         try read(&threads, "pkcs11.threads", range: 0...1024)
-        var inline = true
-        try read(&inline, "pkcs11.inline")
+        var adaptive = true
+        try read(&adaptive, "pkcs11.inline")  // the earlier name of pkcs11.adaptive, still accepted
+        try read(&adaptive, "pkcs11.adaptive")
         let placement: HSMCallPlacement =
-            threads == 0 ? .callingTask : inline ? .adaptive(threads: threads) : .threadPool(threads: threads)
+            threads == 0 ? .callingTask : adaptive ? .adaptive(threads: threads) : .threadPool(threads: threads)
         var hsm = HSMConfiguration(
             modulePath: AppConfiguration.defaultModulePath, token: try token(), pin: try pin(), pool: pool,
             placement: placement, recovery: try recovery())

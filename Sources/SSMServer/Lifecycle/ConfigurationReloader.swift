@@ -105,7 +105,7 @@ public struct ConfigurationReloader: Service, CustomStringConvertible {
         if new.hsm.modulePath != started.hsm.modulePath { keys.append("pkcs11.modulePath") }
         if new.hsm.token != started.hsm.token { keys.append("pkcs11.tokenLabel") }
         if new.hsm.placement != started.hsm.placement {
-            keys.append(new.hsm.placement.threads != started.hsm.placement.threads ? "pkcs11.threads" : "pkcs11.inline")
+            keys.append(new.hsm.placement.threads != started.hsm.placement.threads ? "pkcs11.threads" : "pkcs11.adaptive")
         }
         if new.hsm.keyCacheTTL != started.hsm.keyCacheTTL { keys.append("keys.cacheTTL") }
         if new.hsm.recovery != started.hsm.recovery { keys.append("pkcs11.healthCheckInterval/retryInterval") }
