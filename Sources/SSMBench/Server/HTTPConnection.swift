@@ -36,6 +36,11 @@ final class HTTPConnection: Sendable {
         channel.close(promise: nil)
     }
 
+    /// Closes the connection and waits until it is closed.
+    func close() async {
+        try? await channel.close()
+    }
+
     /// Sends one request and waits for the whole answer.
     func request(_ method: String, _ path: String, json body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
         var headers: HTTPHeaders = ["Host": "127.0.0.1"]

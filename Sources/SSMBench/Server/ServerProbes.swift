@@ -58,6 +58,9 @@ extension ServerProcess {
         for connection in connections {
             if (try? await connection.request("GET", "/health-check").status) == 200 { answered += 1 }
         }
+        // Closed before the next measurement, not while it runs (the server handles the closes).
+        for connection in connections { await connection.close() }
+        try await Task.sleep(for: .seconds(1))
         return KeepAliveReading(afterHealthCheckKiB: afterHealth, afterEncryptKiB: afterEncrypt, answered: answered)
     }
 

@@ -70,12 +70,14 @@ final class BlockingExecutor: Sendable {
 
     /// Runs `body`: on the fast lane when the placement and the module's recent speed allow,
     /// else on the thread pool (on the calling task when there is none: ``HSMCallPlacement/callingTask``).
-    func run<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+    /// `calls` is how many PKCS#11 operations `body` makes (a batch's items), so the lane judges
+    /// the module by the time of one.
+    func run<R: Sendable>(calls: Int = 1, _ body: @escaping @Sendable () throws -> R) async throws -> R {
         if let lane, lane.policy.enter() {
             let policy = lane.policy
             return try await lane.threads.runIfActive {
                 let started = ContinuousClock.now
-                defer { policy.leave(ran: ContinuousClock.now - started) }
+                defer { policy.leave(ran: (ContinuousClock.now - started) / max(1, calls)) }
                 return try body()
             }
         }
@@ -101,16 +103,23 @@ final class BlockingExecutor: Sendable {
 /// add only context switches and lock contention, and a lane thread that finds the next call
 /// queued runs it without sleeping. A module whose calls take long (a network HSM, a failing
 /// one) needs calls in parallel instead: when the calls' running average (each call weighing
-/// 1/64) exceeds ``slowAverage``, every call goes to the wide pool for ``backOff``. The average
-/// rides out the scheduler's pauses of single fast calls on a loaded machine, and a call of
-/// 50 ms moves the lane off at once. A lane that has calls but finishes none for ``stall`` (a
-/// call that hangs) backs off too, so at most the calls queued in that time wait behind it.
+/// 1/64, and counting at most ``sampleLimit``) exceeds ``slowAverage``, every call goes to the
+/// wide pool for ``backOff``. The average rides out the scheduler's pauses of single fast calls
+/// on a loaded machine and rare slow calls (a key generation writing the token's files), and
+/// moves a module answering in 1 ms or more off the lane within about twenty calls; a batch
+/// counts as its items. A lane that has calls but
+/// finishes none for ``stall`` (a call that hangs) backs off too, so at most the calls queued
+/// in that time wait behind it.
 /// No call ever runs on the cooperative pool or an event loop.
 final class FastLanePolicy: Sendable {
     /// Calls averaging longer than this (their run time on the lane) belong on the wide pool.
     static let slowAverage: Duration = .microseconds(250)
-    /// A lane with calls that finishes none for this long is stuck.
-    static let stall: Duration = .milliseconds(20)
+    /// A call counts in the average as at most this long.
+    static let sampleLimit: Duration = .milliseconds(1)
+    /// A lane with calls that finishes none for this long is stuck. (At most the calls holding
+    /// the pool's sessions can queue behind a hanging one, so this need not be short; a burst of
+    /// a thousand connections can keep the lane's threads off the cores for tens of milliseconds.)
+    static let stall: Duration = .milliseconds(100)
     /// How long calls stay on the wide pool after the lane was found slow or stuck.
     static let backOff: Duration = .seconds(10)
     /// Each call's weight in the running average: 1 / 2^this.
@@ -141,13 +150,14 @@ final class FastLanePolicy: Sendable {
         return true
     }
 
-    /// Counts a call out that ran for `ran` on the lane.
+    /// Counts a call out that ran for `ran` on the lane (per PKCS#11 operation).
     func leave(ran: Duration) {
         let time = nanoseconds(ContinuousClock.now - origin)
         lastProgress.store(time, ordering: .relaxed)
         inLane.wrappingSubtract(1, ordering: .releasing)
         let previous = average.load(ordering: .relaxed)
-        let updated = previous + (nanoseconds(ran) - previous) >> Self.averageShift
+        let sample = min(nanoseconds(ran), nanoseconds(Self.sampleLimit))
+        let updated = previous + (sample - previous) >> Self.averageShift
         average.store(updated, ordering: .relaxed)
         if updated > nanoseconds(Self.slowAverage) { backOff(from: time) }
     }

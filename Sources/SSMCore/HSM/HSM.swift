@@ -131,24 +131,26 @@ public final class HSM: Sendable {
     ///   runs it once more on another session, and a failure because the token forgot the
     ///   login (`CKR_USER_NOT_LOGGED_IN`) logs in again and runs it once more. Key creation
     ///   and deletion pass `false`.
+    /// - Parameter calls: how many PKCS#11 operations `body` makes (a batch's items): the
+    ///   placement judges the module's speed per operation.
     /// - Throws: ``HSMUnavailableError`` at once while the HSM is lost;
     ///   ``PoolError`` when no session frees up in time or the queue is full; what `body`
     ///   throws (a device-lost error also starts the reconnection).
     public func withSession<R: Sendable>(
-        idempotent: Bool = true, _ body: @escaping @Sendable (borrowing Session) throws -> R
+        idempotent: Bool = true, calls: Int = 1, _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         try await admit()
         do {
             do {
-                return try await onPooledSession(body)
+                return try await onPooledSession(calls: calls, body)
             } catch let error as PKCS11Error where idempotent && error.errorClass == .sessionLost {
                 // The pool has closed the lost session; another one is likely fine.
                 logger.warning("session lost; retrying once on another session", metadata: ["error": "\(error)"])
-                return try await onPooledSession(body)
+                return try await onPooledSession(calls: calls, body)
             } catch let error as PKCS11Error where idempotent && error.errorClass == .loginLost {
                 logger.warning("login lost; logging in again and retrying once", metadata: ["error": "\(error)"])
                 try await logIn()
-                return try await onPooledSession(body)
+                return try await onPooledSession(calls: calls, body)
             }
         } catch let error as PKCS11Error where error.errorClass == .deviceLost {
             deviceLost(error)
@@ -160,13 +162,15 @@ public final class HSM: Sendable {
     /// it was opened (its module finalized) is closed and another one is borrowed. (When the
     /// module was not finalized because another component of the process holds it, its old
     /// sessions are still valid and stay in use.)
-    private func onPooledSession<R: Sendable>(_ body: @escaping @Sendable (borrowing Session) throws -> R) async throws -> R {
+    private func onPooledSession<R: Sendable>(
+        calls: Int, _ body: @escaping @Sendable (borrowing Session) throws -> R
+    ) async throws -> R {
         let executor = self.executor
         while true {
             do {
                 return try await pool.withResource { handle in
                     guard !handle.module.isFinalized else { throw StaleSessionError() }
-                    return try await executor.run { () throws -> R in
+                    return try await executor.run(calls: calls) { () throws -> R in
                         let session = Session(handle)
                         return try body(session)
                     }

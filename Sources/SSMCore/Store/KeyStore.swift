@@ -30,9 +30,10 @@ public final class KeyStore: Sendable {
 
     /// Runs `body` on a session (pooled, or opened for it with `.perRequest`) and measures
     /// it: the wait for the session, the time `body` held it, and the PKCS#11 error that
-    /// failed it. Every HSM call of the key services goes through here.
+    /// failed it. Every HSM call of the key services goes through here; `calls` is how many
+    /// PKCS#11 operations `body` makes (``HSM/withSession(idempotent:calls:_:)``).
     func run<R: Sendable>(
-        _ operation: Operation, source: KeyService.SessionSource = .pool, idempotent: Bool = true,
+        _ operation: Operation, source: KeyService.SessionSource = .pool, idempotent: Bool = true, calls: Int = 1,
         _ body: @escaping @Sendable (borrowing Session) throws -> R
     ) async throws -> R {
         let metrics = self.metrics
@@ -47,7 +48,7 @@ public final class KeyStore: Sendable {
         }
         do {
             switch source {
-            case .pool: return try await hsm.withSession(idempotent: idempotent, measured)
+            case .pool: return try await hsm.withSession(idempotent: idempotent, calls: calls, measured)
             case .perRequest: return try await hsm.withEphemeralSession(measured)
             }
         } catch {

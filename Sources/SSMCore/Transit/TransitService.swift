@@ -123,7 +123,7 @@ public final class TransitService: Sendable {
         try Self.validate(name: name)
         guard items.count <= maxBatch else { throw TransitError.batchTooLarge(limit: maxBatch) }
         let cache = self.cache
-        return try await store.run(operation) { session in
+        return try await store.run(operation, calls: items.count) { session in
             func attempt(_ session: borrowing Session) throws -> [Result<Output, TransitError>] {
                 let entry = try self.resolve(session, name: name)
                 var results: [Result<Output, TransitError>] = []
