@@ -30,7 +30,8 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let security = configuration.security
     let hsm = try await HSM.connect(configuration.hsm, logger: logger)
-    let metrics = ServerMetrics(circuitState: { hsm.circuit().state }, loginStatus: { hsm.loginStatus() })
+    let metrics = ServerMetrics(
+        circuitState: { hsm.circuit().state }, loginStatus: { hsm.loginStatus() }, fastLane: { hsm.fastLane() })
     let keys = KeyService(hsm: hsm, keyCacheTTL: configuration.hsm.keyCacheTTL, logger: logger, metrics: metrics.keyService)
     var audit: AuditLog?
     if let settings = security.audit {

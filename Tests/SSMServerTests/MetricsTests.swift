@@ -92,6 +92,25 @@ struct MetricsTests {
         }
     }
 
+    @Test("ssm_pkcs11_fast_lane and its back-offs follow the placement at each scrape; absent without a lane")
+    func fastLane() async throws {
+        let status = Mutex(FastLaneStatus(onLane: true, backOffs: 0))
+        let metrics = ServerMetrics(fastLane: { status.withLock { $0 } })
+        try await withTestApp(metrics: metrics) { client, _ in
+            let onLane = try await Self.scrape(client)
+            #expect(onLane.value("ssm_pkcs11_fast_lane") == 1)
+            #expect(onLane.value("ssm_pkcs11_fast_lane_backoffs_total") == 0)
+            status.withLock { $0 = FastLaneStatus(onLane: false, backOffs: 2) }
+            let backingOff = try await Self.scrape(client)
+            #expect(backingOff.value("ssm_pkcs11_fast_lane") == 0)
+            #expect(backingOff.value("ssm_pkcs11_fast_lane_backoffs_total") == 2)
+        }
+        try await withTestApp(metrics: ServerMetrics()) { client, _ in
+            let scraped = try await Self.scrape(client)
+            #expect(scraped.value("ssm_pkcs11_fast_lane") == nil)
+        }
+    }
+
     @Test("a PKCS#11 error that fails an operation is counted by operation and CKR_ code")
     func errorsByCode() async throws {
         let fault = try FaultyModuleFixture()

@@ -39,6 +39,20 @@ public enum HSMCallPlacement: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Where the adaptive placement runs calls now, for `/metrics`.
+public struct FastLaneStatus: Sendable, Hashable {
+    /// Whether calls take the fast lane now: nil when the placement has no lane
+    /// (``HSMCallPlacement/threadPool(threads:)``, ``HSMCallPlacement/callingTask``).
+    public var onLane: Bool?
+    /// How often the lane was found slow or stuck and calls moved to the wide pool.
+    public var backOffs: UInt64
+
+    public init(onLane: Bool? = nil, backOffs: UInt64 = 0) {
+        self.onLane = onLane
+        self.backOffs = backOffs
+    }
+}
+
 /// Runs blocking work according to an ``HSMCallPlacement``.
 final class BlockingExecutor: Sendable {
     private let threadPool: NIOThreadPool?
@@ -89,6 +103,12 @@ final class BlockingExecutor: Sendable {
     /// slow calls, and for the other placements).
     var usesFastLane: Bool { lane?.policy.isBackingOff == false }
 
+    /// The lane's state and back-offs.
+    var fastLaneStatus: FastLaneStatus {
+        guard let policy = lane?.policy else { return FastLaneStatus() }
+        return FastLaneStatus(onLane: !policy.isBackingOff, backOffs: policy.backOffs)
+    }
+
     /// Stops the threads once queued work is done.
     func shutdown() async {
         try? await lane?.threads.shutdownGracefully()
@@ -134,6 +154,7 @@ final class FastLanePolicy: Sendable {
     private let average = Atomic<Int64>(0)
     /// Nanoseconds since `origin` until which calls stay off the lane.
     private let offUntil = Atomic<Int64>(0)
+    private let backOffCount = Atomic<UInt64>(0)
     private let origin = ContinuousClock.now
 
     /// Counts a call into the lane: true when it may take the lane.
@@ -165,8 +186,12 @@ final class FastLanePolicy: Sendable {
     /// Keeps calls off the lane for ``backOff``; the lane starts over with a fresh average.
     private func backOff(from time: Int64) {
         offUntil.store(time + nanoseconds(Self.backOff), ordering: .relaxed)
+        backOffCount.wrappingAdd(1, ordering: .relaxed)
         average.store(0, ordering: .relaxed)
     }
+
+    /// How often calls were sent off the lane.
+    var backOffs: UInt64 { backOffCount.load(ordering: .relaxed) }
 
     /// Whether calls are kept off the lane now.
     var isBackingOff: Bool {

@@ -263,6 +263,11 @@ public final class HSM: Sendable {
         pool.statistics()
     }
 
+    /// Where PKCS#11 calls run now (the adaptive placement's fast lane) and how often they left it.
+    public func fastLane() -> FastLaneStatus {
+        executor.fastLaneStatus
+    }
+
     /// The circuit breaker's state and counters.
     public func circuit() -> CircuitStatus {
         breaker.status()

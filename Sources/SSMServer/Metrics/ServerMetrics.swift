@@ -14,7 +14,10 @@ import Synchronization
 /// - `ssm_hsm_circuit_state` (0 closed, 1 half-open, 2 open), read when scraped from the
 ///   closure given at creation;
 /// - `ssm_hsm_login_waiting_for_pin` (1 when the token refused every PIN ssm holds) and
-///   `ssm_hsm_login_refusals_total`, read when scraped from ``SSMCore/LoginStatus``.
+///   `ssm_hsm_login_refusals_total`, read when scraped from ``SSMCore/LoginStatus``;
+/// - `ssm_pkcs11_fast_lane` (1 while calls take the fast lane, 0 while they use the wide pool)
+///   and `ssm_pkcs11_fast_lane_backoffs_total`, read when scraped from ``SSMCore/FastLaneStatus``
+///   (absent when `pkcs11.adaptive` is off).
 /// - with an audit log, read when scraped: `ssm_audit_log_failed` (1 once a write failed
 ///   after its retries), `ssm_audit_write_retries_total`, `ssm_audit_seals_total`,
 ///   `ssm_audit_seal_failures_total`;
@@ -39,6 +42,9 @@ public final class ServerMetrics: Sendable {
     private let refusalsCounter: Counter
     /// Refusals already added to ``refusalsCounter``.
     private let refusalsSeen = Mutex<UInt64>(0)
+    private let fastLane: @Sendable () -> FastLaneStatus
+    private let fastLaneMetrics: (onLane: Gauge, backOffs: Counter)?
+    private let backOffsSeen = Mutex<UInt64>(0)
     private let audit = Mutex<AuditLog?>(nil)
     private let auditMetrics: (failed: Gauge, retries: Counter, seals: Counter, sealFailures: Counter)
     private let auditReported = Mutex(AuditLog.Statistics())
@@ -74,10 +80,13 @@ public final class ServerMetrics: Sendable {
     ///   - circuitState: read at every scrape for `ssm_hsm_circuit_state`; reports `closed`
     ///     until the HSM's circuit breaker is wired in.
     ///   - loginStatus: read at every scrape for the `ssm_hsm_login_*` metrics.
+    ///   - fastLane: read at every scrape for the `ssm_pkcs11_fast_lane*` metrics; read once
+    ///     now to decide whether they exist.
     public init(
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         circuitState: @escaping @Sendable () -> CircuitState = { .closed },
-        loginStatus: @escaping @Sendable () -> LoginStatus = { LoginStatus() }
+        loginStatus: @escaping @Sendable () -> LoginStatus = { LoginStatus() },
+        fastLane: @escaping @Sendable () -> FastLaneStatus = { FastLaneStatus() }
     ) {
         self.registry = registry
         let factory = DescribedMetricsFactory(
@@ -103,6 +112,18 @@ public final class ServerMetrics: Sendable {
             help: "1 when the token refused every PIN ssm holds: no login is tried until a new PIN is configured (SIGHUP).")
         self.refusalsCounter = registry.counter(
             "ssm_hsm_login_refusals_total", help: "Logins the token refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...).")
+        self.fastLane = fastLane
+        self.fastLaneMetrics =
+            fastLane().onLane == nil
+            ? nil
+            : (
+                registry.gauge(
+                    "ssm_pkcs11_fast_lane",
+                    help: "1 while PKCS#11 calls run on the fast lane (a thread per core), 0 while they use the pkcs11.threads pool."),
+                registry.counter(
+                    "ssm_pkcs11_fast_lane_backoffs_total",
+                    help: "Times the module answered too slowly for the fast lane (or a call hung) and calls moved to the pool for 10 s.")
+            )
         circuitGauge.set(Self.gaugeValue(.closed))
         auditMetrics = (
             registry.gauge("ssm_audit_log_failed", help: "1 when the audit log could not be written (after retries), else 0."),
@@ -121,6 +142,14 @@ public final class ServerMetrics: Sendable {
         refusalsSeen.withLock { seen in
             if login.refusals > seen { refusalsCounter.increment(by: Int64(clamping: login.refusals - seen)) }
             seen = max(seen, login.refusals)
+        }
+        if let fastLaneMetrics {
+            let status = fastLane()
+            fastLaneMetrics.onLane.set(status.onLane == false ? 0.0 : 1.0)
+            backOffsSeen.withLock { seen in
+                if status.backOffs > seen { fastLaneMetrics.backOffs.increment(by: Int64(clamping: status.backOffs - seen)) }
+                seen = max(seen, status.backOffs)
+            }
         }
         if let audit = audit.withLock({ $0 }) { updateAudit(audit) }
         return registry.emitToBuffer()
