@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import SSMCore
@@ -68,15 +69,25 @@ struct BlockingExecutorTests {
     func stuckLane() async throws {
         let executor = BlockingExecutor(placement: .adaptive(threads: 2), cores: 1)
         let release = DispatchSemaphore(value: 0)
-        let stuck = Task { try await executor.run { release.wait() } }
+        let running = Flag()
+        let stuck = Task { try await executor.run { running.set(); release.wait() } }
+        while !running.isSet { try await Task.sleep(for: .milliseconds(5)) }
         // Within FastLanePolicy.stall (100 ms) a call may still queue behind it; after it, none does.
         try await Task.sleep(for: .milliseconds(250))
-        let name = try await executor.run { Self.threadName() }
-        #expect(name.hasPrefix("TP-#"))
+        let probe = Task { try await executor.run { Self.threadName() } }
+        for _ in 0..<200 where executor.usesFastLane { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!executor.usesFastLane)
-        release.signal()
+        release.signal()  // lets the test end even if the probe queued behind the stuck call
+        #expect(try await probe.value.hasPrefix("TP-#"))
         try await stuck.value
         await executor.shutdown()
+    }
+
+    /// A flag set on one thread and read on another.
+    final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
     }
 
     @Test("the policy: a lane with calls that finishes nothing for the stall limit backs off; an idle lane never does")
