@@ -61,6 +61,6 @@ perf report -i "$out/perf.data" --no-children --sort dso,symbol --percent-limit 
   swift demangle --simplified | grep -E "^ +[0-9]" | head -60 | tee "$out/self.txt"
 echo "--- by shared object"
 perf report -i "$out/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -15 | tee "$out/dso.txt"
-echo "--- by thread (NIO-SGLTN: event loops; *default-qos: Swift tasks; TP: PKCS#11 thread pool)"
+echo "--- by thread (NIO-SGLTN: event loops; *default-qos: Swift tasks; P11-lane: PKCS#11 fast lane; TP: PKCS#11 wide pool)"
 perf report -i "$out/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -E "^ +[0-9]" | tee "$out/threads.txt"
 echo "files in $out"
