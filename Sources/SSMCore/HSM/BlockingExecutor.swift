@@ -78,6 +78,7 @@ final class BlockingExecutor: Sendable {
 
     private static func startPool(_ threads: Int, named prefix: String? = nil) -> NIOThreadPool {
         let pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        // `_start(threadNamePrefix:)` is NIO's public (underscored) way to name a pool's threads.
         if let prefix { pool._start(threadNamePrefix: prefix) } else { pool.start() }
         return pool
     }
@@ -101,7 +102,7 @@ final class BlockingExecutor: Sendable {
 
     /// Whether the adaptive placement uses its fast lane now (false while it backs off after
     /// slow calls, and for the other placements).
-    var usesFastLane: Bool { lane?.policy.isBackingOff == false }
+    var usesFastLane: Bool { fastLaneStatus.onLane == true }
 
     /// The lane's state and back-offs.
     var fastLaneStatus: FastLaneStatus {
