@@ -206,10 +206,12 @@ public struct BenchRunner: Sendable {
         _ loader: Wrk, _ server: ServerProcess, route: String, poolSize: Int, payload: Int, concurrency: Int, body: String?,
         counter: inout HTTPPointCounter
     ) async throws -> HTTPResult {
+        let backOffsBefore = await server.laneBackOffs()
         let cpuBefore = server.cpuSeconds()
         let report = try await loader.run(
             url: "http://127.0.0.1:\(server.port)\(route)", connections: concurrency, seconds: plan.secondsPerPoint, bodyFile: body)
         let cpu = server.cpuSeconds() - cpuBefore
+        let backOffsAfter = await server.laneBackOffs()
         let seconds = report.durationMicroseconds / 1e6
         let result = HTTPResult(
             route: route, poolSize: poolSize, payload: payload, concurrency: concurrency,
@@ -217,13 +219,15 @@ public struct BenchRunner: Sendable {
             p50Milliseconds: report.p50Microseconds / 1000, p99Milliseconds: report.p99Microseconds / 1000,
             meanMilliseconds: report.meanMicroseconds / 1000, maxMilliseconds: report.maxMicroseconds / 1000,
             requests: report.requests, errors: report.errors,
-            serverCPUMicrosecondsPerRequest: report.requests > 0 ? cpu / Double(report.requests) * 1e6 : 0)
+            serverCPUMicrosecondsPerRequest: report.requests > 0 ? cpu / Double(report.requests) * 1e6 : 0,
+            laneBackOffs: backOffsBefore.flatMap { before in backOffsAfter.map { $0 - before } })
         counter.count += 1
         progress(
             "  [\(counter.count)/\(counter.total)] pool \(poolSize) \(route) \(Format.bytes(payload)) c=\(concurrency): "
                 + "\(Format.rate(result.requestsPerSecond)) req/s, p50 \(Format.milliseconds(result.p50Milliseconds)), "
                 + "p99 \(Format.milliseconds(result.p99Milliseconds)), CPU \(Format.decimal(result.serverCPUMicrosecondsPerRequest, 0)) µs/req"
-                + (result.errors > 0 ? ", \(result.errors) errors" : ""))
+                + (result.errors > 0 ? ", \(result.errors) errors" : "")
+                + ((result.laneBackOffs ?? 0) > 0 ? ", PKCS#11 calls left the fast lane" : ""))
         return result
     }
 }

@@ -78,6 +78,9 @@ public struct HTTPResult: Sendable, Codable, Hashable {
     /// CPU time the server spent per request (user + system, all its threads), microseconds:
     /// less sensitive to other load on the machine than throughput.
     public var serverCPUMicrosecondsPerRequest: Double
+    /// Times the server's PKCS#11 calls left the fast lane during the point
+    /// (`ssm_pkcs11_fast_lane_backoffs_total`; nil when the server does not report it).
+    public var laneBackOffs: Int? = nil
 }
 
 /// Pool acquire + release cost.

@@ -72,6 +72,7 @@ enum MarkdownReport {
                 }
             }
         }
+        lines += laneSection(results)
         lines += [
             "", "## Pool acquire + release", "",
             "`ResourcePool.withResource` with an in-memory factory and an empty body; wall-clock time / all tasks' operations.", "",
@@ -137,6 +138,24 @@ enum MarkdownReport {
 
     /// CPU per request against its parts: a view of the first target that other work on a
     /// shared machine disturbs far less than rates taken at different moments.
+    /// Whether the servers' PKCS#11 calls stayed on the fast lane through the HTTP points: a point
+    /// measured while they were on the wider pool costs more (docs/blocking-calls.md).
+    private static func laneSection(_ results: BenchResults) -> [String] {
+        let reported = results.http.filter { $0.laneBackOffs != nil }
+        guard !reported.isEmpty else { return [] }
+        let left = reported.filter { ($0.laneBackOffs ?? 0) > 0 }.map {
+            "\($0.route) \(Format.bytes($0.payload)) c=\($0.concurrency) (pool \($0.poolSize))"
+        }
+        return [
+            "",
+            "**Fast lane.** "
+                + (left.isEmpty
+                    ? "The PKCS#11 calls stayed on the fast lane through every HTTP point."
+                    : "The PKCS#11 calls left the fast lane for the wider pool (for 10 s) during: " + left.joined(separator: ", ")
+                        + "; points in the 10 s after one ran on the pool too."),
+        ]
+    }
+
     private static func cpuSection(_ results: BenchResults) -> [String] {
         guard let cost = CPUCost(results) else { return [] }
         return [

@@ -64,6 +64,17 @@ extension ServerProcess {
         return KeepAliveReading(afterHealthCheckKiB: afterHealth, afterEncryptKiB: afterEncrypt, answered: answered)
     }
 
+    /// `ssm_pkcs11_fast_lane_backoffs_total` from `/metrics`: how often the server's PKCS#11 calls
+    /// left the fast lane so far (nil without a lane, or when `/metrics` does not answer).
+    func laneBackOffs() async -> Int? {
+        guard let answer = try? await request("GET", "/metrics"), answer.status == 200 else { return nil }
+        let name = "ssm_pkcs11_fast_lane_backoffs_total "
+        for line in String(decoding: answer.body, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name) {
+            return Double(line.dropFirst(name.count)).map { Int($0) }
+        }
+        return nil
+    }
+
     /// One request on a fresh connection (closed when dropped).
     func request(_ method: String, _ path: String, json body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
         try await HTTPConnection.connect(port: port).request(method, path, json: body)

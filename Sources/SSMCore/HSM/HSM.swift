@@ -191,7 +191,9 @@ public final class HSM: Sendable {
         let executor = self.executor
         do {
             return try await ephemeralPermits.withResource { _ in
-                try await executor.run { () throws -> R in
+                // Three PKCS#11 operations for the placement's per-operation average: opening the
+                // session, the body's call, closing it.
+                try await executor.run(calls: 3) { () throws -> R in
                     let handle = try link.openSession()
                     defer { try? handle.close() }
                     let session = Session(handle)
