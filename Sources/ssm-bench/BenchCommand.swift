@@ -74,7 +74,19 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The ssm executable to measure as the server (to compare builds; default: the ssm beside ssm-bench, else ssm in PATH).")
     var server: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Measure nothing: write results.md and chart.svg again from this results.json (into its folder, or --output).",
+            valueName: "results.json"))
+    var render: String?
+
     func run() async throws {
+        if let render {
+            let folder = output ?? URL(fileURLWithPath: render).deletingLastPathComponent().path
+            try BenchReport.rerender(resultsFile: render, to: folder)
+            print("wrote \(folder)/results.md, \(folder)/chart.svg")
+            return
+        }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var plan = quick ? BenchPlan.quick(cores: cores) : BenchPlan.full(cores: cores)
         if let duration { plan.secondsPerPoint = duration }

@@ -78,6 +78,16 @@ struct BenchCommandTests {
         #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 6)
         #expect(XMLParser(data: Data(svg.utf8)).parse())
+        // Every protocol side by side.
+        #expect(svg.contains("every protocol on one server") && svg.contains("KMS Encrypt") && svg.contains("/v1/transit/encrypt"))
+
+        // --render writes the same report again from results.json, measuring nothing.
+        let again = try BenchFiles.makeTemporaryDirectory("ssm-bench-render")
+        defer { try? FileManager.default.removeItem(atPath: again) }
+        let render = try BenchProcess.run(["--render", output + "/results.json", "--output", again])
+        #expect(render.status == 0, "ssm-bench --render failed:\n\(render.output)")
+        #expect(try String(contentsOfFile: again + "/chart.svg", encoding: .utf8) == svg)
+        #expect(try String(contentsOfFile: again + "/results.md", encoding: .utf8) == markdown)
 
         // p11-kit's RPC: measured where p11-kit and its client module are installed (scripts/deps.sh
         // installs them), else skipped with the reason in the report.

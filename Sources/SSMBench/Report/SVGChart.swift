@@ -2,8 +2,9 @@ import Foundation
 
 /// `chart.svg`: for the reference pool size, one row per payload with two panels — throughput
 /// and p99 latency against concurrency — each with `/encrypt`, `/encrypt-pool` and `/decrypt`;
-/// the throughput panel also draws the ceiling 1/(1/H + 1/R) for that payload. A last row sets
-/// `/encrypt-pool` beside p11-kit's RPC when it was measured.
+/// the throughput panel also draws the ceiling 1/(1/H + 1/R) for that payload. Then a row sets
+/// `/encrypt-pool` beside p11-kit's RPC when it was measured, and one sets every protocol
+/// (`/encrypt-pool`, Transit, KMS) side by side when they were.
 enum SVGChart {
     static let series: [(route: String, color: String)] = [
         ("/encrypt", "#d95f02"), ("/encrypt-pool", "#1b9e77"), ("/decrypt", "#7570b3"),
@@ -20,7 +21,9 @@ enum SVGChart {
         let headerHeight = 70.0
         let rowHeight = panelHeight + margin.top + margin.bottom
         let peer = results.p11kit.flatMap { $0.skipped == nil ? $0 : nil }
-        let height = headerHeight + Double(plan.payloads.count + (peer == nil ? 0 : 1)) * rowHeight + 10
+        let protocols = results.kms.flatMap { $0.isEmpty ? nil : $0 }
+        let extraRows = (peer == nil ? 0 : 1) + (protocols == nil ? 0 : 1)
+        let height = headerHeight + Double(plan.payloads.count + extraRows) * rowHeight + 10
         var svg = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
                 + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
@@ -59,9 +62,16 @@ enum SVGChart {
                 title: "p99 latency, \(Format.bytes(payload)) (ms)", concurrency: plan.concurrency,
                 values: series.map { ($0.color, points($0.route).map { $0?.p99Milliseconds }) }, reference: nil)
         }
+        var row = plan.payloads.count
         if let peer {
             svg += p11KitPanel(
-                results, peer, left: margin.left, top: headerHeight + Double(plan.payloads.count) * rowHeight + margin.top,
+                results, peer, left: margin.left, top: headerHeight + Double(row) * rowHeight + margin.top,
+                width: width - margin.left - margin.right)
+            row += 1
+        }
+        if let protocols {
+            svg += protocolPanel(
+                protocols, left: margin.left, top: headerHeight + Double(row) * rowHeight + margin.top,
                 width: width - margin.left - margin.right)
         }
         svg.append("</svg>")
