@@ -3,7 +3,7 @@ extension SVGChart {
     static let p11KitColor = "#e6ab02"
     /// The protocol panel's series and colours: every protocol ssm serves, on 32 bytes.
     static let protocolSeries: [(series: String, color: String)] = [
-        ("/encrypt-pool", "#1b9e77"), ("/v1/transit/encrypt", "#1f78b4"), ("/v1/transit/decrypt", "#7570b3"),
+        ("/encrypt-pool", poolColor), ("/v1/transit/encrypt", "#1f78b4"), ("/v1/transit/decrypt", "#7570b3"),
         ("KMS Encrypt", "#e7298a"),
     ]
 
@@ -18,7 +18,6 @@ extension SVGChart {
     /// concurrency, then p11-kit's RPC at each number of client threads.
     static func p11KitPanel(_ results: BenchResults, _ peer: P11KitResult, left: Double, top: Double, width: Double) -> [String] {
         let size = results.plan.referencePoolSize
-        let poolColor = series.first { $0.route == "/encrypt-pool" }?.color ?? "#1b9e77"
         var bars: [Bar] = results.plan.concurrency.compactMap { concurrency in
             results.http.first {
                 $0.route == "/encrypt-pool" && $0.poolSize == size && $0.payload == peer.payload && $0.concurrency == concurrency

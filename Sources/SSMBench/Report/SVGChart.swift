@@ -6,8 +6,10 @@ import Foundation
 /// `/encrypt-pool` beside p11-kit's RPC when it was measured, and one sets every protocol
 /// (`/encrypt-pool`, Transit, KMS) side by side when they were.
 enum SVGChart {
+    /// `/encrypt-pool`'s colour, in every panel.
+    static let poolColor = "#1b9e77"
     static let series: [(route: String, color: String)] = [
-        ("/encrypt", "#d95f02"), ("/encrypt-pool", "#1b9e77"), ("/decrypt", "#7570b3"),
+        ("/encrypt", "#d95f02"), ("/encrypt-pool", poolColor), ("/decrypt", "#7570b3"),
     ]
     private static let panelWidth = 420.0
     static let panelHeight = 230.0

@@ -39,12 +39,9 @@ public final class ServerMetrics: Sendable {
     private let circuitGauge: Gauge
     private let loginStatus: @Sendable () -> LoginStatus
     private let waitingForPINGauge: Gauge
-    private let refusalsCounter: Counter
-    /// Refusals already added to ``refusalsCounter``.
-    private let refusalsSeen = Mutex<UInt64>(0)
+    private let refusals: TotalCounter
     private let fastLane: @Sendable () -> FastLaneStatus
-    private let fastLaneMetrics: (onLane: Gauge, backOffs: Counter)?
-    private let backOffsSeen = Mutex<UInt64>(0)
+    private let fastLaneMetrics: (onLane: Gauge, backOffs: TotalCounter)?
     private let audit = Mutex<AuditLog?>(nil)
     private let auditMetrics: (failed: Gauge, retries: Counter, seals: Counter, sealFailures: Counter)
     private let auditReported = Mutex(AuditLog.Statistics())
@@ -110,8 +107,9 @@ public final class ServerMetrics: Sendable {
         self.waitingForPINGauge = registry.gauge(
             "ssm_hsm_login_waiting_for_pin",
             help: "1 when the token refused every PIN ssm holds: no login is tried until a new PIN is configured (SIGHUP).")
-        self.refusalsCounter = registry.counter(
-            "ssm_hsm_login_refusals_total", help: "Logins the token refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...).")
+        self.refusals = TotalCounter(
+            registry.counter(
+                "ssm_hsm_login_refusals_total", help: "Logins the token refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...)."))
         self.fastLane = fastLane
         self.fastLaneMetrics =
             fastLane().onLane == nil
@@ -120,9 +118,10 @@ public final class ServerMetrics: Sendable {
                 registry.gauge(
                     "ssm_pkcs11_fast_lane",
                     help: "1 while PKCS#11 calls run on the fast lane (a thread per core), 0 while they use the pkcs11.threads pool."),
-                registry.counter(
-                    "ssm_pkcs11_fast_lane_backoffs_total",
-                    help: "Times the module answered too slowly for the fast lane (or a call hung) and calls moved to the pool for 10 s.")
+                TotalCounter(
+                    registry.counter(
+                        "ssm_pkcs11_fast_lane_backoffs_total",
+                        help: "Times the module answered too slowly for the fast lane (or a call hung) and calls moved to the pool for 10 s."))
             )
         circuitGauge.set(Self.gaugeValue(.closed))
         auditMetrics = (
@@ -139,17 +138,11 @@ public final class ServerMetrics: Sendable {
         circuitGauge.set(Self.gaugeValue(circuitState()))
         let login = loginStatus()
         waitingForPINGauge.set(login.waitingForPIN ? 1.0 : 0.0)
-        refusalsSeen.withLock { seen in
-            if login.refusals > seen { refusalsCounter.increment(by: Int64(clamping: login.refusals - seen)) }
-            seen = max(seen, login.refusals)
-        }
+        refusals.advance(to: login.refusals)
         if let fastLaneMetrics {
             let status = fastLane()
             fastLaneMetrics.onLane.set(status.onLane == false ? 0.0 : 1.0)
-            backOffsSeen.withLock { seen in
-                if status.backOffs > seen { fastLaneMetrics.backOffs.increment(by: Int64(clamping: status.backOffs - seen)) }
-                seen = max(seen, status.backOffs)
-            }
+            fastLaneMetrics.backOffs.advance(to: status.backOffs)
         }
         if let audit = audit.withLock({ $0 }) { updateAudit(audit) }
         return registry.emitToBuffer()
@@ -191,5 +184,25 @@ public final class ServerMetrics: Sendable {
         auditMetrics.retries.increment(by: Int64(now.retries - before.retries))
         auditMetrics.seals.increment(by: Int64(now.seals - before.seals))
         auditMetrics.sealFailures.increment(by: Int64(now.sealFailures - before.sealFailures))
+    }
+}
+
+/// A Prometheus counter that follows a running total kept elsewhere (read at each scrape): it
+/// is advanced by what the total gained since the last reading, and never goes back.
+final class TotalCounter: Sendable {
+    private let counter: Counter
+    /// The total already added to ``counter``.
+    private let seen = Mutex<UInt64>(0)
+
+    init(_ counter: Counter) {
+        self.counter = counter
+    }
+
+    /// Adds what `total` gained since the last call.
+    func advance(to total: UInt64) {
+        seen.withLock { seen in
+            if total > seen { counter.increment(by: Int64(clamping: total - seen)) }
+            seen = max(seen, total)
+        }
     }
 }
